@@ -351,4 +351,3 @@ func (c *Config) missing(sym string) *Error {
 func (c *Config) errorf(line int, format string, args ...any) *Error {
 	return &Error{File: c.File, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
-

@@ -30,6 +30,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
 )
@@ -72,6 +73,9 @@ func KeyFromConfig(path string, minLen int, warn func(string)) (Key, error) {
 		if o.Symbol == KeySymbol && warn != nil {
 			warn(fmt.Sprintf("%s:%d: %s%s assigned again; using line %d, as kconfig does", path, o.Line, kconfig.Prefix, KeySymbol, e.Line))
 		}
+	}
+	if warn != nil && strings.ContainsAny(s, `"\`) {
+		warn(fmt.Sprintf("%s:%d: the HMAC key holds a double quote or backslash; using it unescaped, as the kernel does (the seed's Makefile would have read it differently)", path, e.Line))
 	}
 	k := Key{Bytes: []byte(s), Source: fmt.Sprintf("%s:%d (%s%s)", path, e.Line, kconfig.Prefix, KeySymbol)}
 	return k, CheckKey(k, minLen)

@@ -127,6 +127,17 @@ func TestKeyFromConfig(t *testing.T) {
 	if k.Source != "testdata/escaped.config:2 (CONFIG_CRYPTO_FIPS140_HMAC_KEY)" {
 		t.Errorf("Source = %q", k.Source)
 	}
+	var warnings []string
+	if _, err := KeyFromConfig("testdata/escaped.config", DefaultMinKeyLen, func(s string) { warnings = append(warnings, s) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "testdata/escaped.config:2: the HMAC key holds a double quote or backslash") {
+		t.Errorf("warnings = %q, want one about the quote and backslash", warnings)
+	}
+	warnings = nil
+	if _, err := KeyFromConfig("testdata/fips.config", DefaultMinKeyLen, func(s string) { warnings = append(warnings, s) }); err != nil || warnings != nil {
+		t.Errorf("fips.config: err %v, warnings %q; want neither", err, warnings)
+	}
 }
 
 // TestKeyAssignedTwice: the last assignment wins, as in kconfig (and so in

@@ -140,6 +140,13 @@ type layout struct {
 	shoff     uint64
 }
 
+// Check reports whether b can be written, so that callers can refuse bad
+// settings before they read any input.
+func (b Blob) Check() error {
+	_, err := b.layout(0)
+	return err
+}
+
 func (b Blob) layout(size int64) (*layout, error) {
 	if b.Arch.Machine() == delf.EM_NONE {
 		return nil, fmt.Errorf("unsupported architecture %v", b.Arch)

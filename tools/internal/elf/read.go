@@ -86,7 +86,7 @@ func Open(path string, want Want) (*File, error) {
 func pathless(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+		return pe.Err
 	}
 	return err
 }

@@ -18,8 +18,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
 )
@@ -119,7 +119,7 @@ func embed(o options) error {
 		}
 	}
 	// NewFile reads with ReadAt, so in is still at offset 0.
-	return writeAtomic(o.out, func(w *os.File) error {
+	return atomicfile.Write(o.out, func(w *os.File) error {
 		err := o.blob.Write(w, in, st.Size())
 		var pe *os.PathError
 		if err != nil && !errors.As(err, &pe) {
@@ -127,30 +127,4 @@ func embed(o options) error {
 		}
 		return err
 	})
-}
-
-// writeAtomic writes path through a temporary file in its directory, so
-// that path holds either its old contents or all of the new ones.
-func writeAtomic(path string, write func(*os.File) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("writing %s: %w", path, err)
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -29,9 +29,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
 )
 
@@ -119,25 +119,7 @@ func WriteDigest(path string, digest []byte) error {
 	if len(digest) != Size {
 		return fmt.Errorf("%s: refusing to write a %d-byte digest; want %d", path, len(digest), Size)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing digest: %w", err)
-	}
-	_, err = tmp.Write(digest)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing digest %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteBytes(path, digest)
 }
 
 // ReadDigest reads a digest file, which must hold exactly Size bytes.

@@ -120,14 +120,19 @@ func (p *parser) parse() (*Archive, error) {
 func (p *parser) member(off int64, field []byte, kind Kind) (Member, error) {
 	m := Member{HeaderOffset: off, nameFieldEnd: field[nameFieldSize-1]}
 	if field[0] != '/' {
-		// Short name: "name/" padded with spaces (or BSD-style "name ").
-		name := field
+		// Short name: "name/" padded with spaces, or BSD-style "name " when
+		// there is no slash.
+		var name []byte
 		if i := bytes.IndexByte(field, '/'); i >= 0 {
 			name = field[:i]
+		} else {
+			name = bytes.TrimRight(field, " ")
 		}
-		name = bytes.TrimRight(name, " ")
 		if len(name) == 0 {
 			return m, p.errorf(off, "empty member name %q", field)
+		}
+		if bytes.IndexByte(name, '\n') >= 0 {
+			return m, p.errorf(off, "bad member name %q", field)
 		}
 		m.Name = string(name)
 		return m, nil

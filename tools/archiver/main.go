@@ -59,17 +59,22 @@ const usage = `usage:
 `
 
 func main() {
-	args, err := paramfile.Expand(os.Args[1:])
+	os.Exit(runArgs(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runArgs expands parameter files, parses the arguments and runs.
+func runArgs(args []string, stdout, stderr io.Writer) int {
+	args, err := paramfile.Expand(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "archiver: %v\n", err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "archiver: %v\n", err)
+		return 1
 	}
 	opts, err := parseArgs(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "archiver: %v\n%s", err, usage)
-		os.Exit(2)
+		fmt.Fprintf(stderr, "archiver: %v\n%s", err, usage)
+		return 2
 	}
-	os.Exit(run(opts, os.Stdout, os.Stderr))
+	return run(opts, stdout, stderr)
 }
 
 func parseArgs(args []string) (options, error) {

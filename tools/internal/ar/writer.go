@@ -26,7 +26,10 @@ const (
 //
 // GNU ar computes those relative paths after resolving symbolic links
 // (realpath); WriteThin works lexically, so the result does not depend on
-// how a sandbox links its inputs. Without symbolic links both agree.
+// how a sandbox links its inputs. Without symbolic links both agree, except
+// that GNU ar stores a relative member path unchanged when archivePath is
+// absolute, which `ar t` then cannot find unless the archive is in the
+// working directory; WriteThin makes it relative to the archive's directory.
 func WriteThin(w io.Writer, archivePath string, leaves []Leaf) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if len(leaves) == 0 {

@@ -174,7 +174,7 @@ func (o *objReader) read() error {
 }
 
 func (o *objReader) problem(format string, args ...any) {
-	o.obj.Diags = append(o.obj.Diags, ObjDiag{Error: true, Sep: ": ", Text: fmt.Sprintf(format, args...)})
+	o.obj.Diags = append(o.obj.Diags, ObjDiag{Error: true, Sep: ": ", Text: fmt.Sprintf(format, args...) + "\n"})
 }
 
 func (o *objReader) readSymbols() error {

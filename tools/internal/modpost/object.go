@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"sort"
@@ -82,25 +81,31 @@ func (o *Object) ModInfoValues(key string) []string {
 
 // ReadObjectFile reads the object at path.
 func ReadObjectFile(path string) (*Object, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return ReadObject(f, path)
+	return ReadObject(data, path)
 }
 
-// ReadObject reads a relocatable object. path is used in errors and is kept
-// in Object.Path.
-func ReadObject(r io.ReaderAt, path string) (obj *Object, err error) {
+// ReadObject reads a relocatable object from its bytes. path is used in
+// errors and is kept in Object.Path.
+func ReadObject(data []byte, path string) (obj *Object, err error) {
 	defer func() {
-		// debug/elf can panic on some malformed inputs; report those as
-		// errors like any other bad input.
+		// In case debug/elf panics on a malformed input, report it as
+		// bad input. (The fuzz target calls readObject to see panics.)
 		if p := recover(); p != nil {
 			obj, err = nil, fmt.Errorf("%s: malformed ELF: %v", path, p)
 		}
 	}()
-	f, err := elf.NewFile(r)
+	return readObject(data, path)
+}
+
+func readObject(data []byte, path string) (*Object, error) {
+	if err := checkSectionBounds(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable ELF object: %w", path, err)
 	}
@@ -115,6 +120,42 @@ func ReadObject(r io.ReaderAt, path string) (obj *Object, err error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return o.obj, nil
+}
+
+// checkSectionBounds refuses a 64-bit little-endian ELF file whose section
+// headers or section contents run past its end, before debug/elf spends
+// time and memory on sizes taken from a damaged file. Other files are left
+// for debug/elf to judge.
+func checkSectionBounds(data []byte) error {
+	const ehdrSize, shdrSize = 64, 64
+	if len(data) < ehdrSize || string(data[:4]) != elf.ELFMAG ||
+		elf.Class(data[elf.EI_CLASS]) != elf.ELFCLASS64 || elf.Data(data[elf.EI_DATA]) != elf.ELFDATA2LSB {
+		return nil
+	}
+	le := binary.LittleEndian
+	size := uint64(len(data))
+	shoff := le.Uint64(data[0x28:])
+	shnum := uint64(le.Uint16(data[0x3c:]))
+	if shoff == 0 {
+		return nil
+	}
+	if shoff > size || size-shoff < shdrSize {
+		return fmt.Errorf("section headers at offset %d run past the end of the %d-byte file: truncated?", shoff, size)
+	}
+	if shnum == 0 {
+		shnum = le.Uint64(data[shoff+32:]) // more than 0xff00 sections: the count is in section 0
+	}
+	if shnum > (size-shoff)/shdrSize {
+		return fmt.Errorf("%d section headers at offset %d run past the end of the %d-byte file: truncated?", shnum, shoff, size)
+	}
+	for i := uint64(0); i < shnum; i++ {
+		sh := data[shoff+i*shdrSize:]
+		typ, off, sz := elf.SectionType(le.Uint32(sh[4:])), le.Uint64(sh[24:]), le.Uint64(sh[32:])
+		if typ != elf.SHT_NOBITS && typ != elf.SHT_NULL && (off > size || sz > size-off) {
+			return fmt.Errorf("section %d (offset %d, size %d) runs past the end of the %d-byte file: truncated?", i, off, sz, size)
+		}
+	}
+	return nil
 }
 
 type objReader struct {

@@ -23,12 +23,12 @@ import (
 )
 
 type options struct {
-	cfg          modpost.Config
-	symversIn    []string // -i
-	objects      []string // positional
-	orderFile    string   // -T
-	symversOut   string   // -o
-	ignoreMissng bool     // -n
+	cfg           modpost.Config
+	symversIn     []string // -i
+	objects       []string // positional
+	orderFile     string   // -T
+	symversOut    string   // -o
+	ignoreMissing bool     // -n
 }
 
 // unsupported lists modpost flags whose features this modpost lacks; it
@@ -53,7 +53,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.cfg.WarnUnresolved, "w", false, "unresolved symbols are warnings")
 	fs.BoolVar(&o.cfg.AllowMissingNSImports, "N", false, "namespaces that are not imported are warnings")
 	fs.BoolVar(&o.cfg.Crypto, "c", false, "crypto module mode: skip unresolved symbols; leave vmlinux out of -o")
-	fs.BoolVar(&o.ignoreMissng, "n", false, "ignore missing object files")
+	fs.BoolVar(&o.ignoreMissing, "n", false, "ignore missing object files")
 	fs.Bool("W", false, "extra warnings (accepted, no effect)")
 	fs.Func("i", "read a Module.symvers `file` (repeatable)", func(s string) error {
 		o.symversIn = append(o.symversIn, s)
@@ -135,7 +135,7 @@ func run(opts options, stderr io.Writer) int {
 			return fail(fmt.Errorf("%s: filename must be suffixed with .o", p))
 		}
 		obj, err := modpost.ReadObjectFile(p)
-		if errors.Is(err, os.ErrNotExist) && opts.ignoreMissng {
+		if errors.Is(err, os.ErrNotExist) && opts.ignoreMissing {
 			fmt.Fprintf(stderr, "%v (ignored)\n", err)
 			continue
 		}

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 // objcopyArgs are the objcopy arguments that turn `ld -r -b binary`'s
@@ -35,9 +37,9 @@ func objcopyArgs(b Blob) []string {
 }
 
 // referenceObject makes b's object for data with ld and objcopy.
-func referenceObject(t *testing.T, tc *toolchain, b Blob, data []byte) []byte {
+func referenceObject(t *testing.T, tc *realtool.Toolchain, b Blob, data []byte) []byte {
 	t.Helper()
-	dir := tc.workDir(t)
+	dir := tc.WorkDir(t)
 	path := filepath.Join(dir, filepath.FromSlash(b.Name))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
@@ -45,9 +47,9 @@ func referenceObject(t *testing.T, tc *toolchain, b Blob, data []byte) []byte {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tc.run(t, tc.ld, dir, "-m", tc.emulation, "-r", "-b", "binary", "-o", "ref.o", b.Name)
+	realtool.Run(t, tc.LD, dir, "-m", tc.Emulation, "-r", "-b", "binary", "-o", "ref.o", b.Name)
 	if args := objcopyArgs(b); len(args) > 0 {
-		tc.run(t, tc.objcopy, dir, append(args, "ref.o")...)
+		realtool.Run(t, tc.Objcopy, dir, append(args, "ref.o")...)
 	}
 	ref, err := os.ReadFile(filepath.Join(dir, "ref.o"))
 	if err != nil {
@@ -62,7 +64,7 @@ func referenceObject(t *testing.T, tc *toolchain, b Blob, data []byte) []byte {
 func TestDifferential(t *testing.T) {
 	for _, arch := range Arches() {
 		t.Run(arch.String(), func(t *testing.T) {
-			tc := findToolchain(t, arch)
+			tc := realtool.FindToolchain(t, arch.String())
 			for _, c := range blobCases() {
 				t.Run(c.name, func(t *testing.T) {
 					b := c.blob
@@ -116,24 +118,24 @@ const void *const blob_refs[3] = { blob_start, blob_end, blob_size };
 func TestLinks(t *testing.T) {
 	for _, arch := range Arches() {
 		t.Run(arch.String(), func(t *testing.T) {
-			tc := findToolchain(t, arch)
+			tc := realtool.FindToolchain(t, arch.String())
 			for _, c := range linkCases() {
 				t.Run(c.name, func(t *testing.T) {
 					b := c.blob
 					b.Arch = arch
 					data := blobData(c.name, c.size)
 					start, end, size := b.Symbols()
-					dir := tc.workDir(t)
+					dir := tc.WorkDir(t)
 					obj, err := b.Bytes(data)
 					if err != nil {
 						t.Fatal(err)
 					}
 					write(t, filepath.Join(dir, "blob.o"), obj)
 					write(t, filepath.Join(dir, "user.c"), []byte(fmt.Sprintf(userC, start, end, size)))
-					tc.run(t, tc.cc, dir, "-c", "-O2", "-fno-pic", "-o", "user.o", "user.c")
-					tc.run(t, tc.ld, dir, "-m", tc.emulation, "-r", "-o", "combined.o", "user.o", "blob.o")
+					realtool.Run(t, tc.CC, dir, "-c", "-O2", "-fno-pic", "-o", "user.o", "user.c")
+					realtool.Run(t, tc.LD, dir, "-m", tc.Emulation, "-r", "-o", "combined.o", "user.o", "blob.o")
 					checkCombined(t, filepath.Join(dir, "combined.o"), b, start, end, size)
-					tc.run(t, tc.ld, dir, "-m", tc.emulation, "-z", "noexecstack", "-e", "0", "-o", "final", "combined.o")
+					realtool.Run(t, tc.LD, dir, "-m", tc.Emulation, "-z", "noexecstack", "-e", "0", "-o", "final", "combined.o")
 					checkFinal(t, filepath.Join(dir, "final"), arch, data, start, end, size)
 				})
 			}
@@ -231,16 +233,16 @@ func readAt(t *testing.T, f *File, addr uint64, n int) []byte {
 // TestLinkRefusesOtherArch checks that the linker refuses our object for
 // the other architecture, so a mixed link cannot pass unnoticed.
 func TestLinkRefusesOtherArch(t *testing.T) {
-	tc := findToolchain(t, X86_64)
-	dir := tc.workDir(t)
+	tc := realtool.FindToolchain(t, X86_64.String())
+	dir := tc.WorkDir(t)
 	obj, err := Blob{Arch: ARM64, Name: "fips140.ko"}.Bytes([]byte("module"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(dir, "blob.o"), obj)
 	write(t, filepath.Join(dir, "user.c"), []byte(fmt.Sprintf(userC, "_binary_fips140_ko_start", "_binary_fips140_ko_end", "_binary_fips140_ko_size")))
-	tc.run(t, tc.cc, dir, "-c", "-O2", "-fno-pic", "-o", "user.o", "user.c")
-	err = tc.try(tc.ld, dir, "-m", tc.emulation, "-r", "-o", "combined.o", "user.o", "blob.o")
+	realtool.Run(t, tc.CC, dir, "-c", "-O2", "-fno-pic", "-o", "user.o", "user.c")
+	err = realtool.Try(tc.LD, dir, "-m", tc.Emulation, "-r", "-o", "combined.o", "user.o", "blob.o")
 	if err == nil {
 		t.Fatal("ld -r of an x86_64 object and our arm64 object succeeded")
 	}

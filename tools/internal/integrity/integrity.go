@@ -110,6 +110,13 @@ func Sum(path string, key []byte) ([]byte, error) {
 	return mac.Sum(nil), nil
 }
 
+// SumBytes returns HMAC-SHA256 of data, for a module already in memory.
+func SumBytes(data, key []byte) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write(data)
+	return mac.Sum(nil)
+}
+
 // onlyReader hides *os.File's WriteTo so that CopyBuffer uses our buffer.
 type onlyReader struct{ io.Reader }
 

@@ -8,6 +8,7 @@ package main
 // Environment:
 //   - FIPS140_TEST_MODPOST: a real modpost binary to use instead of the
 //     downloaded one (scripts/mod/modpost.real-lsb-64 of linux-kbuild).
+//     Under Bazel it comes from the pinned @debian_linux_kbuild_7_2_13_amd64.
 //   - FIPS140_TEST_SYSROOT: a root with glibc >= 2.38 (e.g. a Debian sid
 //     root); the real modpost is run with its dynamic loader and libraries.
 //     Needed on hosts with an older glibc.
@@ -30,6 +31,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 // synthDir holds small objects built by gcc 16 from our own sources
@@ -56,7 +58,7 @@ func (r realTool) run(dir string, args []string) (stderr string, ok bool, err er
 
 func findRealModpost(t *testing.T) realTool {
 	t.Helper()
-	bin := os.Getenv("FIPS140_TEST_MODPOST")
+	bin := realtool.Runfile(os.Getenv("FIPS140_TEST_MODPOST"))
 	if bin == "" {
 		dir, err := debpkg.Extract(debpkg.KbuildAmd64)
 		if err != nil {

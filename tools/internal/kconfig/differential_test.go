@@ -9,13 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 // tool finds a real tool: the environment variable first, then PATH.
 func tool(t *testing.T, env string, names ...string) string {
 	t.Helper()
 	if p := os.Getenv(env); p != "" {
-		return p
+		return realtool.Runfile(p)
 	}
 	for _, n := range names {
 		if p, err := exec.LookPath(n); err == nil {

@@ -142,3 +142,12 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Cmd + ": " + e.Err.Error() + "\n" + e.Output }
+
+// Runfile resolves a path given to a test as $(rlocationpath ...) under
+// Bazel; other paths are returned unchanged.
+func Runfile(p string) string {
+	if srcdir := os.Getenv("TEST_SRCDIR"); srcdir != "" && p != "" && !filepath.IsAbs(p) {
+		return filepath.Join(srcdir, p)
+	}
+	return p
+}

@@ -1,0 +1,110 @@
+"""A repository rule that fetches one pinned Debian package and unpacks it.
+
+The mirror is never written in the repository: it is read at fetch time from
+the host's apt sources (or RULES_FIPS140_DEBIAN_MIRROR), and the package is
+pinned by its pool path and sha256, so any mirror serves the same bytes.
+"""
+
+_MIRROR_ENV = "RULES_FIPS140_DEBIAN_MIRROR"
+
+def _words(line):
+    return [w for w in line.replace("\t", " ").split(" ") if w]
+
+def _uri_is_usable(uri):
+    return "://" in uri and "security" not in uri
+
+def debian_mirror(rctx):
+    """Returns the Debian mirror's base URL, read from the host's apt sources.
+
+    Args:
+      rctx: the repository_ctx.
+
+    Returns:
+      The URL, without a trailing slash.
+    """
+    override = rctx.os.environ.get(_MIRROR_ENV, "")
+    if override:
+        return override.rstrip("/")
+    deb822 = rctx.path("/etc/apt/sources.list.d/debian.sources")
+    if deb822.exists:
+        for line in rctx.read(deb822).splitlines():
+            if line.startswith("URIs:"):
+                for uri in _words(line[len("URIs:"):]):
+                    if _uri_is_usable(uri):
+                        return uri.rstrip("/")
+    one_line = rctx.path("/etc/apt/sources.list")
+    if one_line.exists:
+        for line in rctx.read(one_line).splitlines():
+            fields = _words(line)
+            if not fields or fields[0] != "deb":
+                continue
+            for field in fields[1:]:
+                if _uri_is_usable(field):
+                    return field.rstrip("/")
+    fail("no Debian mirror found: /etc/apt/sources.list.d/debian.sources and /etc/apt/sources.list name none; set --repo_env=%s=URL" % _MIRROR_ENV)
+
+def _debian_package_impl(rctx):
+    url = "%s/%s" % (debian_mirror(rctx), rctx.attr.filename)
+    rctx.download_and_extract(
+        url = url,
+        sha256 = rctx.attr.sha256,
+        type = "deb",
+        output = "_deb",
+    )
+    data = [f for f in rctx.path("_deb").readdir() if f.basename.startswith("data.tar")]
+    if len(data) != 1:
+        fail("%s: expected one data.tar.* member in the package, found %d" % (rctx.attr.filename, len(data)))
+    rctx.extract(data[0], stripPrefix = rctx.attr.strip_prefix)
+    rctx.delete("_deb")
+    rctx.file("BUILD.bazel", rctx.attr.build_file_content or _DEFAULT_BUILD)
+
+_DEFAULT_BUILD = """\
+filegroup(
+    name = "files",
+    srcs = glob(["**"], exclude = ["BUILD.bazel", "REPO.bazel"]),
+    visibility = ["//visibility:public"],
+)
+
+exports_files(glob(["**"], exclude = ["BUILD.bazel", "REPO.bazel"]))
+"""
+
+debian_package = repository_rule(
+    implementation = _debian_package_impl,
+    doc = "Fetches one Debian package, pinned by pool path and sha256, and unpacks its data.",
+    attrs = {
+        "build_file_content": attr.string(doc = "The repository's BUILD.bazel; by default every file is exported and grouped in `:files`."),
+        "filename": attr.string(mandatory = True, doc = "The package's path on the mirror, e.g. `pool/main/l/linux/...deb`."),
+        "sha256": attr.string(mandatory = True, doc = "The package file's sha256."),
+        "strip_prefix": attr.string(doc = "A directory prefix to strip from the package's files."),
+    },
+    environ = [_MIRROR_ENV],
+)
+
+_package_tag = tag_class(
+    doc = "One Debian package to fetch as repository `name`.",
+    attrs = {
+        "build_file_content": attr.string(doc = "See debian_package."),
+        "filename": attr.string(mandatory = True, doc = "See debian_package."),
+        "name": attr.string(mandatory = True, doc = "The repository's name."),
+        "sha256": attr.string(mandatory = True, doc = "See debian_package."),
+        "strip_prefix": attr.string(doc = "See debian_package."),
+    },
+)
+
+def _debian_impl(mctx):
+    for mod in mctx.modules:
+        for pkg in mod.tags.package:
+            debian_package(
+                name = pkg.name,
+                filename = pkg.filename,
+                sha256 = pkg.sha256,
+                strip_prefix = pkg.strip_prefix,
+                build_file_content = pkg.build_file_content,
+            )
+    return mctx.extension_metadata(reproducible = True)
+
+debian = module_extension(
+    implementation = _debian_impl,
+    doc = "Fetches pinned Debian packages (kernel headers, kbuild tools, sources).",
+    tag_classes = {"package": _package_tag},
+)

@@ -173,7 +173,7 @@ func TestUsageExit(t *testing.T) {
 // BenchmarkCreateThin2000 compares whole processes on the same input: this
 // binary acting as `archiver create`, and `ar cDPrST`, each making a thin
 // archive of 2,000 synthetic objects. Report ours ÷ native from the two
-// ns/op figures (bench/archiver.sh does).
+// ns/op figures; bench/helpers.sh measures the same side by side.
 func BenchmarkCreateThin2000(b *testing.B) {
 	dir := b.TempDir()
 	b.Chdir(dir)

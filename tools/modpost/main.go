@@ -129,20 +129,21 @@ func run(opts options, stderr io.Writer) int {
 			paths = append(paths, strings.Split(text, "\n")...)
 		}
 	}
+	// Read the objects concurrently, then report in path order.
+	results := modpost.ReadObjectFiles(paths, ".o")
 	var objects []*modpost.Object
-	for _, p := range paths {
-		if !strings.HasSuffix(p, ".o") {
-			return fail(fmt.Errorf("%s: filename must be suffixed with .o", p))
+	for i, r := range results {
+		if !strings.HasSuffix(paths[i], ".o") {
+			return fail(fmt.Errorf("%s: filename must be suffixed with .o", paths[i]))
 		}
-		obj, err := modpost.ReadObjectFile(p)
-		if errors.Is(err, os.ErrNotExist) && opts.ignoreMissing {
-			fmt.Fprintf(stderr, "%v (ignored)\n", err)
+		if errors.Is(r.Err, os.ErrNotExist) && opts.ignoreMissing {
+			fmt.Fprintf(stderr, "%v (ignored)\n", r.Err)
 			continue
 		}
-		if err != nil {
-			return fail(err)
+		if r.Err != nil {
+			return fail(r.Err)
 		}
-		objects = append(objects, obj)
+		objects = append(objects, r.Object)
 	}
 
 	res := modpost.Run(opts.cfg, dumps, objects)
@@ -152,10 +153,8 @@ func run(opts options, stderr io.Writer) int {
 	if res.Failed {
 		return 1
 	}
-	for _, m := range res.ModC {
-		if err := atomicfile.WriteBytes(m.Path, m.Content); err != nil {
-			return fail(err)
-		}
+	if err := modpost.WriteModCFiles(res.ModC); err != nil {
+		return fail(err)
 	}
 	if opts.symversOut != "" {
 		var b strings.Builder

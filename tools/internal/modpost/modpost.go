@@ -118,7 +118,14 @@ func (r *run) log(isError bool, format string, args ...any) {
 // generates the .mod.c files and the symbol dump, as modpost -M does.
 // Objects are modules in the order given; their Path must end in ".o".
 func Run(cfg Config, dumps []SymversFile, objects []*Object) *Result {
-	r := &run{cfg: cfg, symbols: map[string]*symbol{}}
+	n := 0
+	for _, d := range dumps {
+		n += len(d.Exports)
+	}
+	for _, o := range objects {
+		n += len(o.Exports)
+	}
+	r := &run{cfg: cfg, symbols: make(map[string]*symbol, n)}
 	for _, d := range dumps {
 		r.readDump(d)
 	}

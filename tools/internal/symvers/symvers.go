@@ -12,7 +12,6 @@ package symvers
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -63,17 +62,18 @@ func Parse(r io.Reader, name string) ([]Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	var exports []Export
+	// One string for the whole file: the fields are substrings of it.
+	text := string(data)
+	if text == "" {
+		return nil, nil
+	}
+	exports := make([]Export, 0, strings.Count(text, "\n")+1)
 	line := 0
-	for len(data) > 0 {
+	for len(text) > 0 {
 		line++
-		text := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			text, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		e, msg := parseLine(string(text))
+		var l string
+		l, text, _ = strings.Cut(text, "\n")
+		e, msg := parseLine(l)
 		if msg != "" {
 			return nil, &Error{File: name, Line: line, Msg: msg}
 		}
@@ -92,9 +92,19 @@ func parseLine(text string) (Export, string) {
 	if strings.IndexByte(text, 0) >= 0 {
 		return Export{}, "NUL byte in line"
 	}
-	f := strings.SplitN(text, "\t", 5)
-	if len(f) != 5 {
-		return Export{}, fmt.Sprintf("want 5 tab-separated fields, got %d", len(f))
+	// Like strings.SplitN(text, "\t", 5), without allocating.
+	var f [5]string
+	n, rest := 0, text
+	for ; n < len(f)-1; n++ {
+		field, after, ok := strings.Cut(rest, "\t")
+		if !ok {
+			break
+		}
+		f[n], rest = field, after
+	}
+	f[n] = rest
+	if n++; n != len(f) {
+		return Export{}, fmt.Sprintf("want 5 tab-separated fields, got %d", n)
 	}
 	if strings.IndexByte(f[4], '\t') >= 0 {
 		return Export{}, "want 5 tab-separated fields, got more"

@@ -8,8 +8,11 @@
 # Usage, from the repository root (as root, like ./bazelw):
 #   bench/helpers.sh [flags of bench/helpers...]     e.g. -runs 9 -markdown
 #
-# Go's build and module caches live in the root under $BENCH_GO_CACHE
-# (default /var/tmp/rules_fips140-bench), so later runs start quickly.
+# The inputs and outputs go to a fresh directory under $BENCH_TMPDIR
+# (default /dev/shm, a tmpfs; see docs/benchmarks.md for why), removed at
+# the end. Go's build and module caches live in the root under
+# $BENCH_GO_CACHE (default /var/tmp/rules_fips140-bench), so later runs
+# start quickly.
 set -eu
 
 [ -f MODULE.bazel ] && [ -x bazelw ] || {
@@ -29,6 +32,11 @@ if [ -z "$proxy" ] && command -v go >/dev/null 2>&1; then
 	proxy=$(go env GOPROXY)
 fi
 cache=${BENCH_GO_CACHE:-/var/tmp/rules_fips140-bench}
+tmpdir=${BENCH_TMPDIR-/dev/shm}
+[ -z "$tmpdir" ] || [ -d "$tmpdir" ] || {
+	echo "helpers.sh: BENCH_TMPDIR=$tmpdir is not a directory (set it empty for the system's temp dir)" >&2
+	exit 2
+}
 
 machine() {
 	echo "# $1: nproc $(nproc), $(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*: //'),"\
@@ -40,5 +48,5 @@ machine before
 ./bazelw --exec env \
 	GOFLAGS="-mod=mod -buildvcs=false" GOTOOLCHAIN=local GOPROXY="${proxy:-off}" \
 	GOCACHE="$cache/go-build" GOMODCACHE="$cache/gomod" \
-	go run ./bench/helpers -modpost "$modpost" "$@"
+	go run ./bench/helpers -modpost "$modpost" -tmpdir "$tmpdir" "$@"
 machine after

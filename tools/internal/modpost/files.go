@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 )
@@ -44,22 +45,17 @@ func WriteModCFiles(files []ModC) error {
 	return nil
 }
 
-// forEach calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines and returns
-// when all calls have returned.
+// forEach calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines, each
+// taking the next index in turn, and returns when all calls have returned.
 func forEach(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	next := make(chan int)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
-			for i := range next {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
 				f(i)
 			}
 		})
 	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 }

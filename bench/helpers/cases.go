@@ -17,6 +17,9 @@ type benchCase struct {
 	target       float64 // the ours ÷ native ratio we aim for
 	ours, native side
 	check        func() error // compares the two sides' outputs
+	// swapDirs swaps the sides' directories (which hold the same inputs)
+	// every round, so that neither side keeps the faster spot on disk.
+	swapDirs bool
 }
 
 // side is one way of doing the job: commands run in order in dir.
@@ -144,8 +147,8 @@ func prepareArchiver(spec inputSpec, t tools, work string) ([]benchCase, error) 
 }
 
 // prepareModpost writes the same module objects into two directories and
-// runs each modpost in its own, with kbuild's command line for an external
-// module build (docs/modpost-facts.md).
+// runs each modpost in one of them (swapped every round), with kbuild's
+// command line for an external module build (docs/modpost-facts.md).
 func prepareModpost(spec inputSpec, t tools, work string) ([]benchCase, error) {
 	root := filepath.Join(work, "modpost")
 	symvers := filepath.Join(root, "vmlinux.symvers")
@@ -169,6 +172,7 @@ func prepareModpost(spec inputSpec, t tools, work string) ([]benchCase, error) {
 		tool: "modpost", input: fmt.Sprintf("%d modules, %d vmlinux exports", len(in.order), spec.vmlinuxExports+countLines(spec.modpostSymvers)),
 		target: 1.5,
 		ours:   *sides["ours"], native: *sides["native"],
+		swapDirs: true,
 		check: func() error {
 			return sameModpostOutputs(sides["ours"].dir, sides["native"].dir, len(in.order), in.exporters*in.exportsPer)
 		},
@@ -249,28 +253,29 @@ func sameFiles(dir, a, b string, size int) error {
 	return nil
 }
 
-// sameModpostOutputs checks that both dirs hold the same Module.symvers,
-// with wantExports lines, and the same .mod.c files, one per module.
-func sameModpostOutputs(ours, native string, modules, wantExports int) error {
-	if err := sameFiles("/", filepath.Join(ours, "Module.symvers"), filepath.Join(native, "Module.symvers"), -1); err != nil {
+// sameModpostOutputs checks that dirs a and b (one per side) hold the same
+// Module.symvers, with wantExports lines, and the same .mod.c files, one
+// per module.
+func sameModpostOutputs(a, b string, modules, wantExports int) error {
+	if err := sameFiles("/", filepath.Join(a, "Module.symvers"), filepath.Join(b, "Module.symvers"), -1); err != nil {
 		return err
 	}
-	if n := countLines(filepath.Join(native, "Module.symvers")); n != wantExports {
-		return fmt.Errorf("the real modpost's Module.symvers has %d lines, want %d", n, wantExports)
+	if n := countLines(filepath.Join(a, "Module.symvers")); n != wantExports {
+		return fmt.Errorf("%s/Module.symvers has %d lines, want %d", a, n, wantExports)
 	}
-	ourC, err := modC(ours)
+	aC, err := modC(a)
 	if err != nil {
 		return err
 	}
-	nativeC, err := modC(native)
+	bC, err := modC(b)
 	if err != nil {
 		return err
 	}
-	if !slices.Equal(ourC, nativeC) || len(ourC) != modules {
-		return fmt.Errorf("ours wrote %d .mod.c files, the real modpost %d, want %d each (or their names differ)", len(ourC), len(nativeC), modules)
+	if !slices.Equal(aC, bC) || len(aC) != modules {
+		return fmt.Errorf("%s holds %d .mod.c files, %s %d, want %d each with the same names", a, len(aC), b, len(bC), modules)
 	}
-	for _, f := range ourC {
-		if err := sameFiles("/", filepath.Join(ours, f), filepath.Join(native, f), -1); err != nil {
+	for _, f := range aC {
+		if err := sameFiles("/", filepath.Join(a, f), filepath.Join(b, f), -1); err != nil {
 			return err
 		}
 	}

@@ -24,8 +24,9 @@ type result struct {
 }
 
 // measure runs both sides alternately: an untimed warm-up round, then runs
-// timed rounds, swapping which side goes first each round. The outputs are
-// compared after every round.
+// timed rounds, swapping which side goes first each round (and, with
+// swapDirs, their directories). The outputs are compared after every
+// round.
 func measure(c benchCase, runs int, verbose bool, log io.Writer) (result, error) {
 	r := result{tool: c.tool, input: c.input, target: c.target}
 	for round := 0; round <= runs; round++ {
@@ -46,6 +47,10 @@ func measure(c benchCase, runs int, verbose bool, log io.Writer) (result, error)
 		}
 		if err := c.check(); err != nil {
 			return r, fmt.Errorf("outputs differ after round %d: %w", round, err)
+		}
+		if c.swapDirs {
+			c.ours.dir, c.native.dir = c.native.dir, c.ours.dir
+			c.ours.clean, c.native.clean = c.native.clean, c.ours.clean
 		}
 		if round == 0 {
 			continue // warm-up

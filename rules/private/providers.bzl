@@ -16,3 +16,15 @@ KernelToolchainInfo = provider(
         "versions": "dict of tool name to the first line of its `--version`, as recorded when the tools were found.",
     },
 )
+
+KernelConfigInfo = provider(
+    doc = "A kernel .config: its symbol values and the FIPS 140 options read from them.",
+    fields = {
+        "arch": "The kernel ARCH the config is for (`x86_64`, `arm64`), or None when it sets neither X86_64 nor ARM64.",
+        "dual_version": "bool: CONFIG_CRYPTO_FIPS140_DUAL_VERSION=y.",
+        "extmod": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD=y, i.e. crypto-objs-y go into fips140.ko.",
+        "extmod_source": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE=y, i.e. a prebuilt module is embedded.",
+        "file": "File: the .config itself, for actions that read it (the HMAC key).",
+        "values": "dict: symbol without `CONFIG_` to its value: `y`, `m`, `n`, or a string/number as written, strings unquoted.",
+    },
+)

@@ -83,14 +83,26 @@ type Vmlinux struct {
 	LDFlags     []string          // more flags, e.g. the kernel's LDFLAGS_vmlinux
 	Inputs      []string          // vmlinux.o (or vmlinux.a and friends), in link order
 	Embedded    map[string]string // Embedded.Flag -> the object holding that blob
-	Placement   Placement         // Kinds filled in by Link from Embedded unless set
+	BTF, Dual   bool              // place the BTF blobs; the nonfips140 blobs (KindsFor)
+	Insert      string            // "before:SECTION" or "after:SECTION"; "" for the arch's default
 	Out         string
+}
+
+// Placement is where v's blobs go, for arch.
+func (v Vmlinux) Placement(arch elf.Arch) (Placement, error) {
+	p := DefaultPlacement(arch, KindsFor(v.BTF, v.Dual))
+	if v.Insert != "" {
+		if err := p.ParseInsert(v.Insert); err != nil {
+			return Placement{}, err
+		}
+	}
+	return p, nil
 }
 
 // Args is the linker command line, with script the placement script's path.
 // The INSERT script comes before the kernel's: GNU ld looks the anchor up
 // in the scripts read so far only if the whole script was read later.
-func (v Vmlinux) Args(arch elf.Arch, script, out string) []string {
+func (v Vmlinux) Args(arch elf.Arch, kinds []Embedded, script, out string) []string {
 	args := ArchFlags(arch)
 	args = append(args, "--build-id=sha1")
 	if v.Relocatable {
@@ -103,7 +115,7 @@ func (v Vmlinux) Args(arch elf.Arch, script, out string) []string {
 	}
 	args = append(args, "-o", out)
 	args = append(args, v.Inputs...)
-	for _, k := range v.Placement.Kinds {
+	for _, k := range kinds {
 		if obj := v.Embedded[k.Flag]; obj != "" {
 			args = append(args, obj)
 		}
@@ -135,15 +147,16 @@ func (v Vmlinux) Link() (warnings string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if err := checkEmbedded(v.Embedded, v.Placement.Kinds); err != nil {
+	p, err := v.Placement(arch)
+	if err != nil {
 		return "", err
 	}
-	if v.Placement.Anchor == "" {
-		return "", errors.New("no insert point for the placement script")
+	if err := checkEmbedded(v.Embedded, p.Kinds); err != nil {
+		return "", err
 	}
-	err = withScript(v.Out, "placement", v.Placement.Script(), func(script string) error {
+	err = withScript(v.Out, "placement", p.Script(), func(script string) error {
 		return produce(v.Out, func(tmp string) error {
-			warnings, err = v.LD.Run(v.Args(arch, script, tmp))
+			warnings, err = v.LD.Run(v.Args(arch, p.Kinds, script, tmp))
 			return err
 		})
 	})

@@ -99,13 +99,19 @@ func readArchive(r io.ReaderAt, size int64) (thin bool, members []arMember, err 
 	return thin, members, nil
 }
 
-// memberName decodes a GNU member name: "name/" or "/N", an offset into
-// the long-name table, whose entries end in "/\n".
+// memberName decodes a GNU member name: "name/", or "/N" with N an offset
+// into the long-name table, whose entries end in "/\n". As in bfd, what
+// follows N's digits is ignored, except ":ORIGIN", which names a member of
+// an archive nested in a thin archive; that is not supported.
 func memberName(name string, longNames []byte) (string, error) {
 	if rest, ok := strings.CutPrefix(name, "/"); ok && rest != "" {
-		i, err := strconv.Atoi(rest)
+		digits := len(rest) - len(strings.TrimLeft(rest, "0123456789"))
+		i, err := strconv.Atoi(rest[:digits])
 		if err != nil || i < 0 || i >= len(longNames) {
 			return "", fmt.Errorf("bad long name reference %q", name)
+		}
+		if strings.HasPrefix(rest[digits:], ":") {
+			return "", fmt.Errorf("member %q of a nested archive: not supported", name)
 		}
 		end := bytes.Index(longNames[i:], []byte("/\n"))
 		if end <= 0 {

@@ -91,8 +91,9 @@ type MainOptions struct {
 // unloaded.
 //
 // modpost reports references from data or normal text to .init.text and
-// .exit.text. The table's name ends in _ops and it lives in .data, which
-// modpost allows, and the unwind function is __ref.
+// .exit.text. The table's name ends in _ops, which 7.2's modpost allows
+// from .data (the compiler may instead put it in .rodata, which modpost
+// does not check), and the unwind function is __ref.
 func MainC(parts []Part, opts MainOptions) (string, error) {
 	if len(parts) == 0 {
 		return "", errors.New("no parts: no object defines __fips140_init_<part> or __fips140_exit_<part>")
@@ -138,8 +139,9 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	}
 	w("\n")
 	w("struct fips140_part {\n\tconst char *name;\n\tint (*init)(void);\n\tvoid (*exit)(void);\n};\n\n")
-	w("/*\n * The parts in link order. Not const: modpost allows references from\n")
-	w(" * .data to .init.text and .exit.text when the symbol ends in _ops.\n */\n")
+	w("/*\n * The parts in link order. modpost accepts references from .data to\n")
+	w(" * .init.text and .exit.text when the symbol's name ends in _ops; it does\n")
+	w(" * not check .rodata, where the compiler may put this never-written table.\n */\n")
 	w("static struct fips140_part fips140_parts_ops[] = {\n")
 	for _, p := range parts {
 		init, exit := "NULL", "NULL"

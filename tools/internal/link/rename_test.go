@@ -66,7 +66,11 @@ func TestRenameAndMain(t *testing.T) {
 			}
 			var renamed []string
 			for _, p := range parts {
-				obj := tc.compile(t, dir, p.name, partSource(p.name, p.init, p.exit))
+				src := partSource(p.name, p.init, p.exit)
+				if p.name == "lib_only" { // the stand-in printk.h's pr_err
+					src += "int kstub_log(const char *fmt, ...) { return 0; }\n"
+				}
+				obj := tc.compile(t, dir, p.name, src)
 				out := filepath.Join(dir, p.name+".renamed.o")
 				r := Rename{Objcopy: Tool{tc.objcopy}, Part: PartName(obj), In: obj, Out: out}
 				if warn, err := r.Run(); err != nil {
@@ -112,8 +116,55 @@ func TestRenameAndMain(t *testing.T) {
 					t.Errorf("fips140.o: %s is undefined", name)
 				}
 			}
+
+			// The real modpost must find no section mismatch, and must find
+			// them in a table in .data that is not named *_ops (so that this
+			// check can fail).
+			modpost := os.Getenv("FIPS140_TEST_MODPOST")
+			if modpost == "" {
+				t.Skip("no modpost: set FIPS140_TEST_MODPOST to linux-kbuild-7.2's scripts/mod/modpost (runnable on the host) for the section-mismatch check")
+			}
+			if w := modpostMismatches(t, modpost, out); w != "" {
+				t.Errorf("modpost reports section mismatches in the generated main file:\n%s", w)
+			}
+			bad := strings.ReplaceAll(c, "fips140_parts_ops", "fips140_parts")
+			bad = strings.Replace(bad, "static struct fips140_part fips140_parts[]", "static struct fips140_part __attribute__((section(\".data\"))) fips140_parts[]", 1)
+			badO := tc.compile(t, dir, "bad_main", bad, "-I="+kstubDir(t))
+			badOut := filepath.Join(dir, "bad", "fips140.o")
+			if err := os.Mkdir(filepath.Dir(badOut), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (Partial{LD: Tool{tc.ld}, Inputs: append(renamed, badO), Out: badOut}).Link(); err != nil {
+				t.Fatal(err)
+			}
+			if w := modpostMismatches(t, modpost, badOut); !strings.Contains(w, "fips140_parts+0x8 (section: .data) -> __fips140_init_serpent_generic") {
+				t.Errorf("modpost did not report the mismatches of a table in .data without the _ops name; got:\n%s", w)
+			}
 		})
 	}
+}
+
+// modpostMismatches runs modpost on the module object obj, as for an
+// external module, and returns the section mismatches it reports.
+func modpostMismatches(t *testing.T, modpost, obj string) string {
+	t.Helper()
+	dir := filepath.Dir(obj)
+	if err := os.WriteFile(filepath.Join(dir, "modules.order"), []byte(filepath.Base(obj)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(modpost, "-o", "Module.symvers", "-T", "modules.order", "-e")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+	}
+	var mism []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "section mismatch") {
+			mism = append(mism, l)
+		}
+	}
+	return strings.Join(mism, "\n")
 }
 
 func symbolStates(t *testing.T, path string) map[string]symState {

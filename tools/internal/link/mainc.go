@@ -104,8 +104,8 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 		}
 	}
 	if opts.SelftestWait != "" {
-		if err := CheckPartName(opts.SelftestWait); err != nil {
-			return "", fmt.Errorf("self-test wait function: %w", err)
+		if err := checkIdent("self-test wait function", opts.SelftestWait); err != nil {
+			return "", err
 		}
 	}
 	unloadable := true

@@ -34,14 +34,16 @@ func PartName(path string) string {
 }
 
 // CheckPartName checks that a part name makes a C identifier.
-func CheckPartName(part string) error {
-	if part == "" {
-		return errors.New("empty part name")
+func CheckPartName(part string) error { return checkIdent("part name", part) }
+
+func checkIdent(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("empty %s", what)
 	}
-	for i, c := range []byte(part) {
+	for i, c := range []byte(s) {
 		ok := c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9'
 		if !ok {
-			return fmt.Errorf("part name %q is not a C identifier", part)
+			return fmt.Errorf("%s %q is not a C identifier", what, s)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/ar"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 )
 
@@ -57,32 +58,37 @@ func openInput(path string) (files []*elf.File, closers []io.Closer, err error) 
 	if !st.Mode().IsRegular() {
 		return nil, closers, &elf.Error{Path: path, Problem: fmt.Sprintf("not a regular file (%v)", st.Mode().Type())}
 	}
-	head := make([]byte, len(arMagic))
+	head := make([]byte, 8)
 	n, _ := f.ReadAt(head, 0)
-	if !isArchive(head[:n]) {
+	if h := string(head[:n]); h != "!<arch>\n" && h != "!<thin>\n" {
 		ef, err := elf.NewFile(path, f, st.Size(), elf.Want{Type: delf.ET_REL})
 		if err != nil {
 			return nil, closers, err
 		}
 		return []*elf.File{ef}, closers, nil
 	}
-	thin, members, err := readArchive(f, st.Size())
+	leaves, err := ar.Collect([]string{path})
 	if err != nil {
 		return nil, closers, &elf.Error{Path: path, Problem: "bad archive", Err: err}
 	}
-	for _, m := range members {
-		var ef *elf.File
-		if thin {
-			ef, err = elf.Open(thinMemberPath(path, m.Name), elf.Want{Type: delf.ET_REL})
+	for _, l := range leaves {
+		if l.Member == "" {
+			ef, err := elf.Open(l.Path, elf.Want{Type: delf.ET_REL})
 			if err != nil {
-				return files, closers, fmt.Errorf("%s: thin archive member: %w", path, err)
+				return files, closers, fmt.Errorf("%s: archive member: %w", path, err)
 			}
 			closers = append(closers, ef)
-		} else {
-			ef, err = elf.NewFile(path+"("+m.Name+")", io.NewSectionReader(f, m.Offset, m.Size), m.Size, elf.Want{Type: delf.ET_REL})
-			if err != nil {
-				return files, closers, err
-			}
+			files = append(files, ef)
+			continue
+		}
+		af, err := os.Open(l.Path)
+		if err != nil {
+			return files, closers, &elf.Error{Path: l.Path, Problem: "cannot open", Err: unwrapPath(err)}
+		}
+		closers = append(closers, af)
+		ef, err := elf.NewFile(l.Path+"("+l.Member+")", io.NewSectionReader(af, l.DataOffset(), l.Size), l.Size, elf.Want{Type: delf.ET_REL})
+		if err != nil {
+			return files, closers, err
 		}
 		files = append(files, ef)
 	}

@@ -96,28 +96,6 @@ func toolEnv() []string {
 	return env
 }
 
-// produce makes path by running make on a temporary path in the same
-// directory, which is renamed to path only on success. Tools such as ld
-// replace their output file, so they are given a path rather than an open
-// file (compare atomicfile.Write).
-func produce(path string, make func(tmp string) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	f.Close()
-	if err := make(tmp); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
 // withScript writes script to a temporary file next to out for the length
 // of use.
 func withScript(out, name, script string, use func(path string) error) error {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 )
 
@@ -35,7 +36,7 @@ func (p Partial) Link() (warnings string, err error) {
 		return "", err
 	}
 	err = withScript(p.Out, "initcalls", InitcallScript(), func(script string) error {
-		return produce(p.Out, func(tmp string) error {
+		return atomicfile.Produce(p.Out, func(tmp string) error {
 			warnings, err = p.LD.Run(p.Args(arch, script, tmp))
 			return err
 		})
@@ -68,7 +69,7 @@ func (m Module) Link() (warnings string, err error) {
 	if err != nil {
 		return "", err
 	}
-	err = produce(m.Out, func(tmp string) error {
+	err = atomicfile.Produce(m.Out, func(tmp string) error {
 		warnings, err = m.LD.Run(m.Args(arch, tmp))
 		return err
 	})
@@ -155,7 +156,7 @@ func (v Vmlinux) Link() (warnings string, err error) {
 		return "", err
 	}
 	err = withScript(v.Out, "placement", p.Script(), func(script string) error {
-		return produce(v.Out, func(tmp string) error {
+		return atomicfile.Produce(v.Out, func(tmp string) error {
 			warnings, err = v.LD.Run(v.Args(arch, p.Kinds, script, tmp))
 			return err
 		})

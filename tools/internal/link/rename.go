@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 )
 
@@ -95,7 +96,7 @@ func (r Rename) Run() (warnings string, err error) {
 			return "", &elf.Error{Path: r.In, Problem: fmt.Sprintf("already has a symbol %s", name)}
 		}
 	}
-	err = produce(r.Out, func(tmp string) error {
+	err = atomicfile.Produce(r.Out, func(tmp string) error {
 		warnings, err = r.Objcopy.Run(r.Args(tmp))
 		if err != nil {
 			return err

@@ -55,12 +55,17 @@ type compareOptions struct {
 }
 
 func main() {
-	args, err := paramfile.Expand(os.Args[1:])
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run expands @paramfiles in args, then runs the verb they name.
+func run(args []string, stdout, stderr io.Writer) int {
+	args, err := paramfile.Expand(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "btfsplit: %v\n", err)
-		os.Exit(exitError)
+		fmt.Fprintf(stderr, "btfsplit: %v\n", err)
+		return exitError
 	}
-	os.Exit(dispatch(args, os.Stdout, os.Stderr))
+	return dispatch(args, stdout, stderr)
 }
 
 const usage = "usage: btfsplit split|object|compare [flags]; see btfsplit VERB -h"

@@ -13,6 +13,7 @@ import (
 	delf "debug/elf"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -87,7 +88,11 @@ func LoadBase(path string) (*Types, error) {
 func ReadBTF(path string) ([]byte, elf.Arch, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("reading BTF: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, 0, &elf.Error{Path: path, Problem: "cannot read BTF", Err: err}
 	}
 	if !bytes.HasPrefix(data, []byte(delf.ELFMAG)) {
 		return data, 0, nil

@@ -280,10 +280,8 @@ func kernelTree(t *testing.T) string {
 // flags kbuild used for it (testdata/kbuild_cflags.x86_64.txt, recorded
 // from `make M=... V=1` against these headers) and links it with the
 // headers' module.lds, as Makefile.modfinal links a .ko.
-func buildModule(t *testing.T, tree string) string {
+func buildModule(t *testing.T, tree string, cc, ld tool) string {
 	t.Helper()
-	cc := findTool(t, "FIPS140_TEST_CC_X86_64", "x86_64-linux-gnu-gcc-16")
-	ld := findTool(t, "FIPS140_TEST_LD_X86_64", "x86_64-linux-gnu-ld", "ld")
 	dir := filepath.Dir(tree)
 	src, err := os.ReadFile("testdata/btftest.c")
 	if err != nil {
@@ -315,8 +313,8 @@ func TestPaholeFlagsFromMakefile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("downloads Debian packages")
 	}
-	tree := kernelTree(t)
 	mk := findTool(t, "FIPS140_TEST_MAKE", "make")
+	tree := kernelTree(t)
 	cfg, err := kconfig.ParseFile(filepath.Join(tree, headersArch, ".config"))
 	if err != nil {
 		t.Fatal(err)
@@ -368,8 +366,11 @@ func TestSplitReal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("downloads Debian packages and compiles a module")
 	}
+	cc := findTool(t, "FIPS140_TEST_CC_X86_64", "x86_64-linux-gnu-gcc-16")
+	ld := findTool(t, "FIPS140_TEST_LD_X86_64", "x86_64-linux-gnu-ld", "ld")
+	objcopy := findTool(t, "FIPS140_TEST_OBJCOPY_X86_64", "x86_64-linux-gnu-objcopy", "objcopy")
 	tree := kernelTree(t)
-	module := buildModule(t, tree)
+	module := buildModule(t, tree, cc, ld)
 	vmlinux := filepath.Join(tree, headersArch, "vmlinux")
 	kbuildResolve := filepath.Join(tree, kbuild, "tools/bpf/resolve_btfids/resolve_btfids")
 	root := os.Getenv(chrootEnv)
@@ -393,7 +394,6 @@ func TestSplitReal(t *testing.T) {
 	// The tools as gen-btf.sh runs them: in the chroot if there is one.
 	sh := tool{path: "/bin/sh"}
 	genPahole, genResolve := pahole, resolve
-	objcopy := findTool(t, "FIPS140_TEST_OBJCOPY_X86_64", "x86_64-linux-gnu-objcopy", "objcopy")
 	if root != "" && os.Getenv("FIPS140_TEST_PAHOLE") == "" {
 		sh.root, genPahole, genResolve = filepath.Clean(root), "/usr/bin/pahole", kbuildResolve
 	}

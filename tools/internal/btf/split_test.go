@@ -272,7 +272,7 @@ func TestSplitBadInput(t *testing.T) {
 		{
 			name:   "base missing",
 			module: func(t *testing.T) []byte { return mod(t, elf.X86_64) },
-			want:   []string{"reading BTF: open ", "vmlinux: no such file or directory"},
+			want:   []string{"vmlinux: cannot read BTF: no such file or directory"},
 		},
 		{
 			name:   "base without .BTF",

@@ -13,9 +13,9 @@ package btf
 //   FIPS140_TEST_PAHOLE         pahole, runnable on this host
 //   FIPS140_TEST_RESOLVE_BTFIDS resolve_btfids, runnable on this host
 //                               (default: the linux-kbuild package's)
-//   FIPS140_TEST_CC_X86_64      x86_64 gcc 16
-//   FIPS140_TEST_LD_X86_64      x86_64 ld
-//   FIPS140_TEST_OBJCOPY_X86_64 objcopy for gen-btf.sh
+//   FIPS140_TEST_CC_<ARCH>      gcc 16 for X86_64 or ARM64
+//   FIPS140_TEST_LD_<ARCH>      ld
+//   FIPS140_TEST_OBJCOPY_<ARCH> objcopy, for gen-btf.sh
 //   FIPS140_TEST_MAKE           GNU make, to read scripts/Makefile.btf
 //   FIPS140_TEST_DPKG_DEB       dpkg-deb, to unpack the packages
 //   FIPS140_TEST_DEB_CACHE      where downloaded packages are kept
@@ -51,19 +51,64 @@ const chrootEnv = "FIPS140_TEST_CHROOT"
 // deb is a Debian package pinned by its pool path and sha256.
 type deb struct{ path, sha256 string }
 
-// The 7.2.13+deb14 packages: headers (with the BTF-only vmlinux), the
-// common headers, and kbuild (gen-btf.sh, Makefile.btf, resolve_btfids).
-var debsAMD64 = []deb{
-	{"pool/main/l/linux/linux-headers-7.2.13+deb14-amd64_7.2.13-1_amd64.deb", "ca62a68d18f87235d0c32b1a3e129f9cb7859ac5e6a0c95574081f02faed8573"},
+// The 7.2.13+deb14 packages every architecture needs: the common headers,
+// and kbuild (gen-btf.sh, Makefile.btf, resolve_btfids; the amd64 build
+// serves both architectures).
+var debsCommon = []deb{
 	{"pool/main/l/linux/linux-headers-7.2.13+deb14-common_7.2.13-1_all.deb", "5067c68cf803b385f72e6ea530cfbb9226f5eb91bfb7e256b6fcb4f87fd6279c"},
 	{"pool/main/l/linux/linux-kbuild-7.2.13+deb14_7.2.13-1_amd64.deb", "0cecebac12f863b32f0b0a5b48b3b762240ff614603e9d8fd550fc095de0e610"},
 }
 
+// kernel is one architecture's headers package (with the BTF-only vmlinux)
+// and the tools that build a module for it.
+type kernel struct {
+	arch     elf.Arch
+	headers  deb
+	dir      string   // the headers' directory in the package
+	srcArch  string   // the kernel's SRCARCH
+	cross    string   // the tools' prefix
+	ldFlags  []string // the emulation flags of Makefile.modfinal's ld -r
+	cflags   string   // kbuild's flags for btftest.c, from make V=1
+	toolArch string   // the suffix of FIPS140_TEST_<TOOL>_<ARCH>
+}
+
+var kernels = []kernel{
+	{
+		arch:     elf.X86_64,
+		headers:  deb{"pool/main/l/linux/linux-headers-7.2.13+deb14-amd64_7.2.13-1_amd64.deb", "ca62a68d18f87235d0c32b1a3e129f9cb7859ac5e6a0c95574081f02faed8573"},
+		dir:      "usr/src/linux-headers-7.2.13+deb14-amd64",
+		srcArch:  "x86",
+		cross:    "x86_64-linux-gnu-",
+		ldFlags:  []string{"-m", "elf_x86_64"},
+		cflags:   "testdata/kbuild_cflags.x86_64.txt",
+		toolArch: "X86_64",
+	},
+	{
+		arch:     elf.ARM64,
+		headers:  deb{"pool/main/l/linux/linux-headers-7.2.13+deb14-arm64_7.2.13-1_arm64.deb", "13e730015bcb43fd34aa9686295c2dff52f7e5ac30ed9975d282275afdf11546"},
+		dir:      "usr/src/linux-headers-7.2.13+deb14-arm64",
+		srcArch:  "arm64",
+		cross:    "aarch64-linux-gnu-",
+		ldFlags:  []string{"-EL", "-maarch64elf"},
+		cflags:   "testdata/kbuild_cflags.arm64.txt",
+		toolArch: "ARM64",
+	},
+}
+
 const (
-	headersArch   = "usr/src/linux-headers-7.2.13+deb14-amd64"
 	headersCommon = "usr/src/linux-headers-7.2.13+deb14-common"
 	kbuild        = "usr/lib/linux-kbuild-7.2.13+deb14"
 )
+
+// tools finds k's compiler, linker and objcopy, or skips the test.
+func (k kernel) tools(t *testing.T) (cc, ld, objcopy tool) {
+	t.Helper()
+	env := func(name string) string { return "FIPS140_TEST_" + name + "_" + k.toolArch }
+	cc = findTool(t, env("CC"), k.cross+"gcc-16")
+	ld = findTool(t, env("LD"), k.cross+"ld")
+	objcopy = findTool(t, env("OBJCOPY"), k.cross+"objcopy")
+	return cc, ld, objcopy
+}
 
 // tool is a program run on the host, or inside root with chroot.
 type tool struct {
@@ -246,13 +291,13 @@ func fetch(t *testing.T, d deb) string {
 	return path
 }
 
-// kernelTree downloads and unpacks the amd64 packages into a work directory
-// and returns it.
-func kernelTree(t *testing.T) string {
+// kernelTree downloads and unpacks k's packages into a work directory and
+// returns it.
+func kernelTree(t *testing.T, k kernel) string {
 	t.Helper()
 	dpkgDeb := findTool(t, "FIPS140_TEST_DPKG_DEB", "dpkg-deb")
 	var debs []string
-	for _, d := range debsAMD64 {
+	for _, d := range append([]deb{k.headers}, debsCommon...) {
 		debs = append(debs, fetch(t, d))
 	}
 	dir := workDir(t)
@@ -277,10 +322,10 @@ func kernelTree(t *testing.T) string {
 }
 
 // buildModule compiles testdata/btftest.c as a module object with the
-// flags kbuild used for it (testdata/kbuild_cflags.x86_64.txt, recorded
-// from `make M=... V=1` against these headers) and links it with the
-// headers' module.lds, as Makefile.modfinal links a .ko.
-func buildModule(t *testing.T, tree string, cc, ld tool) string {
+// flags kbuild used for it (testdata/kbuild_cflags.ARCH.txt, recorded from
+// `make M=... V=1` against these headers) and links it with the headers'
+// module.lds, as Makefile.modfinal links a .ko.
+func buildModule(t *testing.T, k kernel, tree string, cc, ld tool) string {
 	t.Helper()
 	dir := filepath.Dir(tree)
 	src, err := os.ReadFile("testdata/btftest.c")
@@ -290,19 +335,20 @@ func buildModule(t *testing.T, tree string, cc, ld tool) string {
 	if err := os.WriteFile(filepath.Join(dir, "btftest.c"), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	flags, err := os.ReadFile("testdata/kbuild_cflags.x86_64.txt")
+	flags, err := os.ReadFile(k.cflags)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var args []string
 	for _, f := range strings.Split(strings.TrimSpace(string(flags)), "\n") {
 		f = strings.ReplaceAll(f, "@COMMON@", filepath.Join(tree, headersCommon))
-		f = strings.ReplaceAll(f, "@ARCH@", filepath.Join(tree, headersArch))
+		f = strings.ReplaceAll(f, "@ARCH@", filepath.Join(tree, k.dir))
 		args = append(args, f)
 	}
 	cc.run(t, dir, nil, append(args, "-c", "-o", "btftest.o", "btftest.c")...)
-	ld.run(t, dir, nil, "-r", "-m", "elf_x86_64", "-z", "noexecstack", "--no-warn-rwx-segments", "--build-id=sha1",
-		"-T", filepath.Join(tree, headersArch, "arch/x86/module.lds"), "-o", "btftest.ko", "btftest.o")
+	ldArgs := append([]string{"-r"}, k.ldFlags...)
+	ld.run(t, dir, nil, append(ldArgs, "-z", "noexecstack", "--no-warn-rwx-segments", "--build-id=sha1",
+		"-T", filepath.Join(tree, k.dir, "arch", k.srcArch, "module.lds"), "-o", "btftest.ko", "btftest.o")...)
 	return filepath.Join(dir, "btftest.ko")
 }
 
@@ -314,8 +360,14 @@ func TestPaholeFlagsFromMakefile(t *testing.T) {
 		t.Skip("downloads Debian packages")
 	}
 	mk := findTool(t, "FIPS140_TEST_MAKE", "make")
-	tree := kernelTree(t)
-	cfg, err := kconfig.ParseFile(filepath.Join(tree, headersArch, ".config"))
+	for _, k := range kernels {
+		t.Run(k.arch.String(), func(t *testing.T) { checkPaholeFlags(t, k, mk) })
+	}
+}
+
+func checkPaholeFlags(t *testing.T, k kernel, mk tool) {
+	tree := kernelTree(t, k)
+	cfg, err := kconfig.ParseFile(filepath.Join(tree, k.dir, ".config"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,12 +418,16 @@ func TestSplitReal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("downloads Debian packages and compiles a module")
 	}
-	cc := findTool(t, "FIPS140_TEST_CC_X86_64", "x86_64-linux-gnu-gcc-16")
-	ld := findTool(t, "FIPS140_TEST_LD_X86_64", "x86_64-linux-gnu-ld", "ld")
-	objcopy := findTool(t, "FIPS140_TEST_OBJCOPY_X86_64", "x86_64-linux-gnu-objcopy", "objcopy")
-	tree := kernelTree(t)
-	module := buildModule(t, tree, cc, ld)
-	vmlinux := filepath.Join(tree, headersArch, "vmlinux")
+	for _, k := range kernels {
+		t.Run(k.arch.String(), func(t *testing.T) { splitReal(t, k) })
+	}
+}
+
+func splitReal(t *testing.T, k kernel) {
+	cc, ld, objcopy := k.tools(t)
+	tree := kernelTree(t, k)
+	module := buildModule(t, k, tree, cc, ld)
+	vmlinux := filepath.Join(tree, k.dir, "vmlinux")
 	kbuildResolve := filepath.Join(tree, kbuild, "tools/bpf/resolve_btfids/resolve_btfids")
 	root := os.Getenv(chrootEnv)
 	wrappers := t.TempDir()
@@ -398,7 +454,7 @@ func TestSplitReal(t *testing.T) {
 		sh.root, genPahole, genResolve = filepath.Clean(root), "/usr/bin/pahole", kbuildResolve
 	}
 	if sh.root != objcopy.root {
-		t.Skipf("gen-btf.sh and objcopy must run on the same side of %s: set FIPS140_TEST_OBJCOPY_X86_64 and FIPS140_TEST_PAHOLE together", chrootEnv)
+		t.Skipf("gen-btf.sh and objcopy must run on the same side of %s: set FIPS140_TEST_OBJCOPY_%s and FIPS140_TEST_PAHOLE together", chrootEnv, k.toolArch)
 	}
 
 	modSum := sha256.Sum256(mustRead(t, module))
@@ -422,9 +478,9 @@ func TestSplitReal(t *testing.T) {
 				"RESOLVE_BTFIDS=" + genResolve,
 				"RESOLVE_BTFIDS_FLAGS=" + flags,
 				"OBJCOPY=" + objcopy.path,
-				"objtree=" + filepath.Join(tree, headersArch),
+				"objtree=" + filepath.Join(tree, k.dir),
 			}, filepath.Join(tree, kbuild, "scripts/gen-btf.sh"), "--btf_base", vmlinux, filepath.Base(ref))
-			wantBTF, wantBase := sections(t, ref)
+			wantBTF, wantBase := sections(t, ref, k.arch)
 			if wantBTF == nil || tc.distill != (wantBase != nil) {
 				t.Fatalf("gen-btf.sh made .BTF %d bytes, .BTF.base %d bytes", len(wantBTF), len(wantBase))
 			}
@@ -507,9 +563,9 @@ func checkModuleTypes(t *testing.T, types *Types, distilled bool) {
 }
 
 // sections returns the .BTF and .BTF.base sections of the ELF file at path.
-func sections(t *testing.T, path string) (btf, base []byte) {
+func sections(t *testing.T, path string, arch elf.Arch) (btf, base []byte) {
 	t.Helper()
-	f, err := elf.Open(path, elf.Want{Arch: elf.X86_64, Type: delf.ET_REL})
+	f, err := elf.Open(path, elf.Want{Arch: arch, Type: delf.ET_REL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,8 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 const chrootEnv = "FIPS140_TEST_CHROOT"
@@ -291,10 +293,17 @@ func fetch(t *testing.T, d deb) string {
 	return path
 }
 
-// kernelTree downloads and unpacks k's packages into a work directory and
-// returns it.
+// kernelTree returns a tree with k's headers, the common headers and
+// kbuild: FIPS140_TEST_KERNEL_TREE_<ARCH>'s, or the packages downloaded and
+// unpacked into a work directory.
 func kernelTree(t *testing.T, k kernel) string {
 	t.Helper()
+	// Under Bazel the pinned packages come unpacked from the
+	// debian_linux_headers_* repositories: the variable names the tree's ROOT
+	// marker file.
+	if marker := os.Getenv("FIPS140_TEST_KERNEL_TREE_" + k.toolArch); marker != "" {
+		return filepath.Dir(realtool.Runfile(marker))
+	}
 	dpkgDeb := findTool(t, "FIPS140_TEST_DPKG_DEB", "dpkg-deb")
 	var debs []string
 	for _, d := range append([]deb{k.headers}, debsCommon...) {
@@ -434,11 +443,16 @@ func splitReal(t *testing.T, k kernel) {
 
 	// The tools as Splitter runs them: on this host.
 	pahole := os.Getenv("FIPS140_TEST_PAHOLE")
-	if pahole == "" {
-		if root == "" {
-			t.Skipf("no pahole: set FIPS140_TEST_PAHOLE or %s", chrootEnv)
-		}
+	switch {
+	case pahole != "":
+	case root != "":
 		pahole = hostExecutable(t, root, filepath.Join(root, "usr/bin/pahole"), wrappers)
+	default:
+		p, err := exec.LookPath("pahole")
+		if err != nil {
+			t.Skipf("no pahole: set FIPS140_TEST_PAHOLE or %s, or put pahole on PATH", chrootEnv)
+		}
+		pahole = p
 	}
 	resolve := os.Getenv("FIPS140_TEST_RESOLVE_BTFIDS")
 	if resolve == "" {

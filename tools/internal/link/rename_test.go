@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -120,7 +122,7 @@ func TestRenameAndMain(t *testing.T) {
 			// The real modpost must find no section mismatch, and must find
 			// them in a table in .data that is not named *_ops (so that this
 			// check can fail).
-			modpost := os.Getenv("FIPS140_TEST_MODPOST")
+			modpost := realtool.Runfile(os.Getenv("FIPS140_TEST_MODPOST"))
 			if modpost == "" {
 				t.Skip("no modpost: set FIPS140_TEST_MODPOST to linux-kbuild-7.2's scripts/mod/modpost (runnable on the host) for the section-mismatch check")
 			}

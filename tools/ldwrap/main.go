@@ -9,7 +9,7 @@
 //	                    [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
 //	                    [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
 //	ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
-//	ldwrap gen-main     [-selftest-wait FUNC] -o fips140-main.c OBJ...
+//	ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
 //	ldwrap script       initcalls|placement [-arch A] [-btf] [-dual] [-insert ...] -o OUT
 //
 // Arguments may come from @paramfiles. See package link for the command
@@ -37,7 +37,7 @@ const usage = `usage:
                       [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
                       [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
   ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
-  ldwrap gen-main     [-selftest-wait FUNC] -o fips140-main.c OBJ...
+  ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
   ldwrap script       initcalls|placement [-arch x86_64|arm64] [-btf] [-dual] [-insert ...] -o OUT
 `
 
@@ -147,6 +147,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		}
 	case "gen-main":
 		fs.StringVar(&o.genMain.opts.SelftestWait, "selftest-wait", "", "a `void f(void)` the failure path calls to wait for self-tests before unwinding")
+		fs.BoolVar(&o.genMain.opts.Initcalls, "initcalls", false, "also run the seed's .fips_initcall0/1/2 levels")
 		rest = func() error {
 			o.genMain.objects, o.genMain.out = fs.Args(), out
 			return need(fs.NArg() > 0, "renamed part objects")

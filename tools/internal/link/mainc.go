@@ -81,6 +81,13 @@ type MainOptions struct {
 	// calls before it unwinds, to wait for the crypto self-tests the
 	// failed init left running. Empty: an empty hook in the file itself.
 	SelftestWait string
+	// Initcalls adds the seed's initcall levels: the functions that parts
+	// written for the seed put in .fips_initcall0/1/2 (crypto_subsys_initcall,
+	// crypto_module_init, crypto_late_initcall). Level 0 and 1 run before
+	// the renamed parts, which are module_init (level 1) code too, and
+	// level 2 after them. As in the seed, a failing initcall is reported and
+	// the next one runs.
+	Initcalls bool
 }
 
 // MainC is the fips140 main C file for parts in link order. Its module_init
@@ -95,7 +102,7 @@ type MainOptions struct {
 // from .data (the compiler may instead put it in .rodata, which modpost
 // does not check), and the unwind function is __ref.
 func MainC(parts []Part, opts MainOptions) (string, error) {
-	if len(parts) == 0 {
+	if len(parts) == 0 && !opts.Initcalls {
 		return "", errors.New("no parts: no object defines __fips140_init_<part> or __fips140_exit_<part>")
 	}
 	for _, p := range parts {
@@ -125,7 +132,7 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	w(" * __fips140_exit_<part>. This file runs them in link order.\n")
 	w(" */\n")
 	w("#define pr_fmt(fmt) \"fips140: \" fmt\n\n")
-	w("#include <linux/init.h>\n#include <linux/kernel.h>\n#include <linux/module.h>\n#include <linux/printk.h>\n\n")
+	w("#include <linux/errno.h>\n#include <linux/init.h>\n#include <linux/kernel.h>\n#include <linux/module.h>\n#include <linux/printk.h>\n\n")
 	for _, p := range parts {
 		if p.Init {
 			w("int %s(void);\n", InitSymbol(p.Name))
@@ -172,7 +179,21 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	w("/* Calls the exits of the first n parts, last first. */\n")
 	w("static void __ref fips140_exit_parts(size_t n)\n{\n")
 	w("\twhile (n-- > 0)\n\t\tif (fips140_parts_ops[n].exit)\n\t\t\tfips140_parts_ops[n].exit();\n}\n\n")
+	if opts.Initcalls {
+		w("typedef int (*fips140_initcall_t)(void);\n\n")
+		for level := 0; level < 3; level++ {
+			w("extern fips140_initcall_t __fips140_initcall%d_start[], __fips140_initcall%d_end[];\n", level, level)
+		}
+		w("\n/* Runs one level's initcalls in link order; a failure is reported. */\n")
+		w("static void __init fips140_run_initcalls(fips140_initcall_t *call, fips140_initcall_t *end)\n{\n")
+		w("\tfor (; call < end; call++) {\n\t\tint err = (*call)();\n\n")
+		w("\t\tif (err && err != -ENODEV)\n\t\t\tpr_err(\"initcall %%pS failed: %%d\\n\", *call, err);\n\t}\n}\n\n")
+	}
 	w("static int __init fips140_init(void)\n{\n\tsize_t i;\n\tint err;\n\n")
+	if opts.Initcalls {
+		w("\tfips140_run_initcalls(__fips140_initcall0_start, __fips140_initcall0_end);\n")
+		w("\tfips140_run_initcalls(__fips140_initcall1_start, __fips140_initcall1_end);\n")
+	}
 	w("\tfor (i = 0; i < %s; i++) {\n", nparts)
 	w("\t\tif (!fips140_parts_ops[i].init)\n\t\t\tcontinue;\n")
 	w("\t\terr = fips140_parts_ops[i].init();\n")
@@ -180,7 +201,11 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	w("\t\t\tpr_err(\"%%s: init failed: %%d\\n\", fips140_parts_ops[i].name, err);\n")
 	w("\t\t\tfips140_wait_for_selftests();\n")
 	w("\t\t\tfips140_exit_parts(i);\n")
-	w("\t\t\treturn err;\n\t\t}\n\t}\n\treturn 0;\n}\n")
+	w("\t\t\treturn err;\n\t\t}\n\t}\n")
+	if opts.Initcalls {
+		w("\tfips140_run_initcalls(__fips140_initcall2_start, __fips140_initcall2_end);\n")
+	}
+	w("\treturn 0;\n}\n")
 	w("module_init(fips140_init);\n")
 	if unloadable {
 		w("\nstatic void __exit fips140_exit(void)\n{\n\tfips140_exit_parts(%s);\n}\n", nparts)

@@ -350,6 +350,7 @@ func TestGolden(t *testing.T) {
 		{"main.c", mainC(three, MainOptions{})},
 		{"main.noexit.c", mainC([]Part{{"serpent_generic", true, true}, {"once", true, false}}, MainOptions{})},
 		{"main.wait.c", mainC(three[:1], MainOptions{SelftestWait: "crypto_wait_for_selftests"})},
+		{"main.initcalls.c", mainC(three[:1], MainOptions{Initcalls: true})},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			path := filepath.Join("testdata", tt.file+".golden")
@@ -366,5 +367,73 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
 			}
 		})
+	}
+}
+
+// TestMainCRunsInitcalls runs a generated main with the seed's initcall
+// levels: level 0 and 1 before the renamed parts, level 2 after them, each
+// in order; -ENODEV is quiet and other failures are reported, as the seed
+// does, without stopping the rest.
+func TestMainCRunsInitcalls(t *testing.T) {
+	if !isNative(elf.X86_64) && !isNative(elf.ARM64) {
+		t.Skip("no native architecture")
+	}
+	host := elf.X86_64
+	if isNative(elf.ARM64) {
+		host = elf.ARM64
+	}
+	cc, root := findCC(t, host)
+	if root != "" {
+		t.Skipf("the compiler is in a chroot: set %s to a host compiler", testToolEnv("CC", host))
+	}
+	parts := []Part{{"upstream", true, true}}
+	c, err := MainC(parts, MainOptions{Initcalls: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The levels live in sections named like C identifiers, so that ld
+	// defines __start_/__stop_ symbols; --defsym gives them the seed's names.
+	levels := `
+typedef int (*ic)(void);
+static int l0(void) { printf("level0\n"); return 0; }
+static int l1a(void) { printf("level1 a\n"); return -19; }
+static int l1b(void) { printf("level1 b\n"); return -5; }
+static int l2(void) { printf("level2\n"); return 0; }
+static ic p0 __attribute__((used, section("lvl0"))) = l0;
+static ic p1a __attribute__((used, section("lvl1"))) = l1a;
+static ic p1b __attribute__((used, section("lvl1"))) = l1b;
+static ic p2 __attribute__((used, section("lvl2"))) = l2;
+`
+	var defsyms []string
+	for level := 0; level < 3; level++ {
+		defsyms = append(defsyms,
+			fmt.Sprintf("-Wl,--defsym=__fips140_initcall%d_start=__start_lvl%d", level, level),
+			fmt.Sprintf("-Wl,--defsym=__fips140_initcall%d_end=__stop_lvl%d", level, level))
+	}
+	dir := t.TempDir()
+	for name, src := range map[string]string{"main.c": c, "harness.c": harness(parts) + levels} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exe := filepath.Join(dir, "harness")
+	args := append([]string{"-Wall", "-Werror", "-Wno-format", "-I", kstubDir(t), "-o", exe, filepath.Join(dir, "main.c"), filepath.Join(dir, "harness.c")}, defsyms...)
+	cmd := exec.Command(cc, args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
+	}
+	out, err := exec.Command(exe).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSpace(string(out)), "\n")
+	want := []string{"level0", "level1 a", "level1 b", "log: fips140: initcall ", "init upstream", "level2", "init_module = 0", "exit upstream"}
+	if len(got) != len(want) {
+		t.Fatalf("calls = %q, want %q", got, want)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) || (want[i] == "log: fips140: initcall " && !strings.HasSuffix(got[i], "failed: -5")) {
+			t.Errorf("call %d = %q, want %q", i, got[i], want[i])
+		}
 	}
 }

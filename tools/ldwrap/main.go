@@ -3,7 +3,7 @@
 // scripts and the C file those links need. The tools are given by path and
 // never looked up on PATH.
 //
-//	ldwrap partial-link -ld LD -o fips140.o ARCHIVE...
+//	ldwrap partial-link -ld LD [-composite] -o fips140.o ARCHIVE...
 //	ldwrap link-ko      -ld LD -module-lds module.lds -o X.ko X.o X.mod.o .module-common.o
 //	ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
 //	                    [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
@@ -31,7 +31,7 @@ import (
 )
 
 const usage = `usage:
-  ldwrap partial-link -ld LD -o fips140.o ARCHIVE...
+  ldwrap partial-link -ld LD [-composite] -o fips140.o ARCHIVE...
   ldwrap link-ko      -ld LD -module-lds module.lds -o X.ko X.o X.mod.o .module-common.o
   ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
                       [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
@@ -97,8 +97,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	switch o.verb {
 	case "partial-link":
 		toolFlag(&ld, "ld")
+		composite := fs.Bool("composite", false, "link a composite module object as kbuild does: plain ld -r, no initcall script")
 		rest = func() error {
-			o.partial = link.Partial{LD: link.Tool{Path: ld}, Inputs: fs.Args(), Out: out}
+			o.partial = link.Partial{LD: link.Tool{Path: ld}, Inputs: fs.Args(), Out: out, Composite: *composite}
 			return need(ld != "", "-ld", fs.NArg() > 0, "an input archive")
 		}
 	case "link-ko":

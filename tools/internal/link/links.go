@@ -17,6 +17,10 @@ type Partial struct {
 	LD     Tool
 	Inputs []string // archives (or objects), in link order
 	Out    string
+	// Composite links the parts of a composite module object
+	// (`name-y := a.o b.o`) as kbuild does: a plain `ld -r`, with no
+	// initcall script and no --whole-archive.
+	Composite bool
 }
 
 // Args is the linker command line, with script the initcall script's path
@@ -24,6 +28,10 @@ type Partial struct {
 func (p Partial) Args(arch elf.Arch, script, out string) []string {
 	args := []string{"-r"}
 	args = append(args, ArchFlags(arch)...)
+	if p.Composite {
+		args = append(args, "--build-id=none", "-o", out)
+		return append(args, p.Inputs...)
+	}
 	args = append(args, "--build-id=none", "-T", script, "--whole-archive")
 	args = append(args, p.Inputs...)
 	return append(args, "--no-whole-archive", "-o", out)
@@ -34,6 +42,13 @@ func (p Partial) Link() (warnings string, err error) {
 	arch, err := objects(p.Inputs)
 	if err != nil {
 		return "", err
+	}
+	if p.Composite {
+		err = atomicfile.Produce(p.Out, func(tmp string) error {
+			warnings, err = p.LD.Run(p.Args(arch, "", tmp))
+			return err
+		})
+		return warnings, err
 	}
 	err = withScript(p.Out, "initcalls", InitcallScript(), func(script string) error {
 		return atomicfile.Produce(p.Out, func(tmp string) error {

@@ -79,6 +79,9 @@ def _fips140_ko_impl(ctx):
 
     return [
         DefaultInfo(files = depset([ko, symvers, order] + crypto_modules)),
+        # What fips140.o is linked from, for inspection: the thin archive in
+        # link order, its members, and the generated main.
+        OutputGroupInfo(link_inputs = depset([archive, fips140_o] + objects + ([main_c] if ctx.attr.generate_main else []))),
         Fips140ModuleInfo(arch = toolchain.arch, crypto_modules = crypto_modules, ko = ko, order = order, symvers = symvers),
     ]
 

@@ -34,8 +34,10 @@ def _fips140_ko_impl(ctx):
     fips_dir = top + "/crypto/fips140"
     objects = [o for i in parts for o in i.objects]
 
+    generated = []
     if ctx.attr.generate_main:
         main_c = ctx.actions.declare_file(fips_dir + "/fips140-main.c")
+        generated.append(main_c)
         emit_gen_main(
             ctx,
             objects = [o for i in parts if i.init_style == "upstream" for o in i.objects],
@@ -81,7 +83,7 @@ def _fips140_ko_impl(ctx):
         DefaultInfo(files = depset([ko, symvers, order] + crypto_modules)),
         # What fips140.o is linked from, for inspection: the thin archive in
         # link order, its members, and the generated main.
-        OutputGroupInfo(link_inputs = depset([archive, fips140_o] + objects + ([main_c] if ctx.attr.generate_main else []))),
+        OutputGroupInfo(link_inputs = depset([archive, fips140_o] + objects + generated)),
         Fips140ModuleInfo(arch = toolchain.arch, crypto_modules = crypto_modules, ko = ko, order = order, symvers = symvers),
     ]
 

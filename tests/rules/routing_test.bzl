@@ -17,6 +17,7 @@ def _routing_impl(ctx):
             asserts.true(env, flag in a.argv, "compile argv lacks %s: %s" % (flag, a.argv))
         for flag in ctx.attr.absent_flags:
             asserts.false(env, flag in a.argv, "compile argv has %s: %s" % (flag, a.argv))
+
     # The =m marker header goes into the module once, with its first part.
     marked = [a for a in compiles if "-include" in a.argv]
     asserts.equals(env, 1 if ctx.attr.mode == "module" else 0, len(marked), "compiles with the marker header")

@@ -1,4 +1,4 @@
-"""A repository rule that fetches one pinned Debian package and unpacks it.
+"""A repository rule that fetches pinned Debian packages and unpacks them.
 
 The mirror is never written in the repository: it is read at fetch time from
 the host's apt sources (or RULES_FIPS140_DEBIAN_MIRROR), and the package is
@@ -43,19 +43,21 @@ def debian_mirror(rctx):
                     return field.rstrip("/")
     fail("no Debian mirror found: /etc/apt/sources.list.d/debian.sources and /etc/apt/sources.list name none; set --repo_env=%s=URL" % _MIRROR_ENV)
 
-def _debian_package_impl(rctx):
-    url = "%s/%s" % (debian_mirror(rctx), rctx.attr.filename)
-    rctx.download_and_extract(
-        url = url,
-        sha256 = rctx.attr.sha256,
-        type = "deb",
-        output = "_deb",
-    )
-    data = [f for f in rctx.path("_deb").readdir() if f.basename.startswith("data.tar")]
-    if len(data) != 1:
-        fail("%s: expected one data.tar.* member in the package, found %d" % (rctx.attr.filename, len(data)))
-    rctx.extract(data[0], stripPrefix = rctx.attr.strip_prefix)
-    rctx.delete("_deb")
+def _debian_packages_impl(rctx):
+    mirror = debian_mirror(rctx)
+    for filename, sha256 in sorted(rctx.attr.packages.items()):
+        rctx.download_and_extract(
+            url = "%s/%s" % (mirror, filename),
+            sha256 = sha256,
+            type = "deb",
+            output = "_deb",
+        )
+        data = [f for f in rctx.path("_deb").readdir() if f.basename.startswith("data.tar")]
+        if len(data) != 1:
+            fail("%s: expected one data.tar.* member in the package, found %d" % (filename, len(data)))
+        rctx.extract(data[0], stripPrefix = rctx.attr.strip_prefix)
+        rctx.delete("_deb")
+    rctx.file("ROOT", "")
     rctx.file("BUILD.bazel", rctx.attr.build_file_content or _DEFAULT_BUILD)
 
 _DEFAULT_BUILD = """\
@@ -68,43 +70,42 @@ filegroup(
 exports_files(glob(["**"], exclude = ["BUILD.bazel", "REPO.bazel"]))
 """
 
-debian_package = repository_rule(
-    implementation = _debian_package_impl,
-    doc = "Fetches one Debian package, pinned by pool path and sha256, and unpacks its data.",
+debian_packages = repository_rule(
+    implementation = _debian_packages_impl,
+    doc = """Fetches Debian packages, each pinned by pool path and sha256, and unpacks their
+data into one tree (so that symlinks between them, such as the kernel headers'
+links into linux-kbuild, resolve). An empty file `ROOT` marks the tree's top.""",
     attrs = {
         "build_file_content": attr.string(doc = "The repository's BUILD.bazel; by default every file is exported and grouped in `:files`."),
-        "filename": attr.string(mandatory = True, doc = "The package's path on the mirror, e.g. `pool/main/l/linux/...deb`."),
-        "sha256": attr.string(mandatory = True, doc = "The package file's sha256."),
-        "strip_prefix": attr.string(doc = "A directory prefix to strip from the package's files."),
+        "packages": attr.string_dict(mandatory = True, doc = "Each package's path on the mirror (`pool/main/...deb`) to its sha256."),
+        "strip_prefix": attr.string(doc = "A directory prefix to strip from every package's files."),
     },
     environ = [_MIRROR_ENV],
 )
 
-_package_tag = tag_class(
-    doc = "One Debian package to fetch as repository `name`.",
+_packages_tag = tag_class(
+    doc = "Debian packages to fetch into one tree, repository `name`.",
     attrs = {
-        "build_file_content": attr.string(doc = "See debian_package."),
-        "filename": attr.string(mandatory = True, doc = "See debian_package."),
+        "build_file_content": attr.string(doc = "See debian_packages."),
         "name": attr.string(mandatory = True, doc = "The repository's name."),
-        "sha256": attr.string(mandatory = True, doc = "See debian_package."),
-        "strip_prefix": attr.string(doc = "See debian_package."),
+        "packages": attr.string_dict(mandatory = True, doc = "See debian_packages."),
+        "strip_prefix": attr.string(doc = "See debian_packages."),
     },
 )
 
 def _debian_impl(mctx):
     for mod in mctx.modules:
-        for pkg in mod.tags.package:
-            debian_package(
-                name = pkg.name,
-                filename = pkg.filename,
-                sha256 = pkg.sha256,
-                strip_prefix = pkg.strip_prefix,
-                build_file_content = pkg.build_file_content,
+        for tag in mod.tags.packages:
+            debian_packages(
+                name = tag.name,
+                packages = tag.packages,
+                strip_prefix = tag.strip_prefix,
+                build_file_content = tag.build_file_content,
             )
     return mctx.extension_metadata(reproducible = True)
 
 debian = module_extension(
     implementation = _debian_impl,
     doc = "Fetches pinned Debian packages (kernel headers, kbuild tools, sources).",
-    tag_classes = {"package": _package_tag},
+    tag_classes = {"packages": _packages_tag},
 )

@@ -33,6 +33,15 @@ type Leaf struct {
 	nameFieldEnd byte
 }
 
+// DataOffset is where the member's data starts in the normal archive at
+// Path; 0 for a file of its own.
+func (l Leaf) DataOffset() int64 {
+	if l.Member == "" {
+		return 0
+	}
+	return l.HeaderOffset + headerSize
+}
+
 // Name returns the leaf's name as `ar t` prints it.
 func (l Leaf) Name() string {
 	if l.Member != "" {

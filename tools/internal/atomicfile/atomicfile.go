@@ -42,3 +42,24 @@ func WriteBytes(path string, data []byte) error {
 		return err
 	})
 }
+
+// Produce is Write for a tool that writes its output by path (a linker, say):
+// make gets a temporary path next to path, and what it leaves there is renamed
+// over path only when it succeeds.
+func Produce(path string, make func(tmp string) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	if err := make(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

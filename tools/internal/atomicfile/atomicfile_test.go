@@ -79,3 +79,25 @@ func TestMissingDirectoryNamesPath(t *testing.T) {
 		t.Errorf("error %q does not name %s", err, path)
 	}
 }
+
+func TestProduce(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vmlinux")
+	if err := Produce(path, func(tmp string) error { return os.WriteFile(tmp, []byte("linked"), 0o644) }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "linked" {
+		t.Fatalf("contents = %q, %v", got, err)
+	}
+	err := Produce(filepath.Join(dir, "failed"), func(tmp string) error {
+		os.WriteFile(tmp, []byte("half"), 0o644)
+		return errors.New("ld failed")
+	})
+	if err == nil {
+		t.Fatal("Produce succeeded although make failed")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d entries after a failed Produce, want only the first output", len(entries))
+	}
+}

@@ -1,0 +1,55 @@
+"""Emits a kernel C/assembler compile."""
+
+def module_defines(basename, modname, module = True):
+    """The defines kbuild gives one object of a module or of vmlinux.
+
+    Args:
+      basename: the object's stem (KBUILD_BASENAME).
+      modname: the module it belongs to (KBUILD_MODNAME).
+      module: whether it is compiled as part of a module (-DMODULE).
+
+    Returns:
+      A list of NAME=VALUE strings for -D.
+    """
+    defines = [
+        'KBUILD_BASENAME="%s"' % basename,
+        'KBUILD_MODNAME="%s"' % modname,
+        "__KBUILD_MODNAME=%s" % modname.replace("-", "_").replace(",", "_"),
+    ]
+    if module:
+        defines.insert(0, "MODULE")
+    else:
+        defines.append('KBUILD_MODFILE="crypto/%s"' % modname)
+    return defines
+
+def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], hdrs = depset(), includes = []):
+    """Compiles one source into an object with the kernel's flags.
+
+    Args:
+      ctx: the rule context.
+      toolchain: KernelToolchainInfo.
+      headers: KernelHeadersInfo.
+      src: the .c or .S File.
+      out: the object File to write.
+      defines: list of NAME[=VALUE] strings.
+      copts: extra flags, after the kernel's (CFLAGS_obj.o).
+      hdrs: depset of the object's own headers.
+      includes: list of Files passed with -include.
+    """
+    args = ctx.actions.args()
+    args.add_all(toolchain.cc_flags)
+    args.add_all(headers.cflags)
+    args.add_all(defines, format_each = "-D%s")
+    args.add_all(includes, before_each = "-include")
+    args.add_all(copts)
+    args.add("-c", src)
+    args.add("-o", out)
+    ctx.actions.run(
+        executable = toolchain.cc,
+        arguments = [args],
+        inputs = depset([src] + includes, transitive = [headers.hdrs, hdrs]),
+        tools = toolchain.tool_files,
+        outputs = [out],
+        mnemonic = "KernelCompile",
+        progress_message = "Compiling %s for %%{label}" % src.short_path,
+    )

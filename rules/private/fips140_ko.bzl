@@ -1,0 +1,100 @@
+"""The fips140_ko rule: the standalone FIPS 140 module and the `=m` crypto modules."""
+
+load(":actions/compile.bzl", "emit_compile", "module_defines")
+load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_archive", "emit_gen_main", "emit_link_ko", "emit_modpost", "emit_partial_link")
+load(":providers.bzl", "CryptoObjsInfo", "Fips140ModuleInfo", "KernelConfigInfo", "KernelHeadersInfo")
+
+_TOOLCHAIN = "//toolchains:kernel_toolchain_type"
+
+_ATTRS = {
+    "generate_main": attr.bool(default = True, doc = "Generate fips140's main file, which runs the parts' inits in link order (and the seed's initcall levels). Turn off when a crypto_objs provides the seed's own fips140 main."),
+    "kernel": attr.label(mandatory = True, providers = [KernelHeadersInfo], doc = "The kernel_headers to build against."),
+    "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config; it must enable CRYPTO_FIPS140_EXTMOD."),
+    "objs": attr.label_list(mandatory = True, providers = [CryptoObjsInfo], doc = "The crypto_objs targets in link order, which is initcall order."),
+} | HELPER_ATTRS
+
+def _link_module(ctx, *, toolchain, headers, dir, name, obj, mod_c):
+    mod_o = ctx.actions.declare_file("%s/%s.mod.o" % (dir, name))
+    emit_compile(ctx, toolchain = toolchain, headers = headers, src = mod_c, out = mod_o, defines = module_defines(name + "_mod", name))
+    ko = ctx.actions.declare_file("%s/%s.ko" % (dir, name))
+    emit_link_ko(ctx, toolchain = toolchain, headers = headers, obj = obj, mod_o = mod_o, out = ko)
+    return ko
+
+def _fips140_ko_impl(ctx):
+    toolchain = ctx.toolchains[_TOOLCHAIN].kernel
+    headers = ctx.attr.kernel[KernelHeadersInfo]
+    config = ctx.attr.kernel_config[KernelConfigInfo]
+    if not config.extmod:
+        fail("%s does not enable CONFIG_CRYPTO_FIPS140_EXTMOD, so it builds no fips140 module" % config.file.short_path)
+    infos = [t[CryptoObjsInfo] for t in ctx.attr.objs]
+    parts = [i for i in infos if i.mode == "fips140"]
+    if not parts:
+        fail("no crypto_objs is =y in %s, so fips140 would be empty" % config.file.short_path)
+    top = ctx.label.name
+    fips_dir = top + "/crypto/fips140"
+    objects = [o for i in parts for o in i.objects]
+
+    generated = []
+    if ctx.attr.generate_main:
+        main_c = ctx.actions.declare_file(fips_dir + "/fips140-main.c")
+        generated.append(main_c)
+        emit_gen_main(
+            ctx,
+            objects = [o for i in parts if i.init_style == "upstream" for o in i.objects],
+            initcalls = any([i.init_style == "initcalls" for i in parts]),
+            out = main_c,
+        )
+        main_o = ctx.actions.declare_file(fips_dir + "/fips140-main.o")
+        emit_compile(ctx, toolchain = toolchain, headers = headers, src = main_c, out = main_o, defines = module_defines("fips140_main", "fips140") + ["FIPS_MODULE=1"])
+        objects.append(main_o)
+
+    archive = ctx.actions.declare_file(fips_dir + "/crypto-module.a")
+    emit_archive(ctx, objects = objects, out = archive)
+    fips140_o = ctx.actions.declare_file(fips_dir + "/fips140.o")
+    emit_partial_link(ctx, toolchain = toolchain, inputs = [archive], members = objects, out = fips140_o)
+
+    strip_prefix = "%s/%s/" % (ctx.bin_dir.path, "/".join([p for p in [ctx.label.workspace_root, ctx.label.package, top] if p]))
+    vmlinux_symvers = [headers.symvers] if headers.symvers else []
+    symvers = ctx.actions.declare_file(fips_dir + "/.fips140.symvers")
+    fips140_mod_c = ctx.actions.declare_file(fips_dir + "/fips140.mod.c")
+    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, strip_prefix = strip_prefix)
+    ko = _link_module(ctx, toolchain = toolchain, headers = headers, dir = fips_dir, name = "fips140", obj = fips140_o, mod_c = fips140_mod_c)
+
+    order = ctx.actions.declare_file(fips_dir + "/.fips140.order")
+    ctx.actions.write(order, "".join(["crypto/%s.o\n" % i.name for i in parts]))
+
+    # The =m crypto modules: a second, normal modpost pass that also knows
+    # fips140's exports, as kbuild's main modpost runs after the fips140 one.
+    mods = [i for i in infos if i.mode == "module"]
+    crypto_modules = []
+    if mods:
+        mod_objs, mod_cs = [], []
+        for i in mods:
+            obj = ctx.actions.declare_file("%s/crypto/%s.o" % (top, i.name))
+            emit_partial_link(ctx, toolchain = toolchain, inputs = i.objects, out = obj, composite = True)
+            mod_objs.append(obj)
+            mod_cs.append(ctx.actions.declare_file("%s/crypto/%s.mod.c" % (top, i.name)))
+        module_symvers = ctx.actions.declare_file(top + "/Module.symvers")
+        emit_modpost(ctx, objects = mod_objs, symvers_in = vmlinux_symvers + [symvers], symvers_out = module_symvers, mod_cs = mod_cs, crypto = False, strip_prefix = strip_prefix)
+        for i, obj, mod_c in zip(mods, mod_objs, mod_cs):
+            crypto_modules.append(_link_module(ctx, toolchain = toolchain, headers = headers, dir = top + "/crypto", name = i.name, obj = obj, mod_c = mod_c))
+
+    return [
+        DefaultInfo(files = depset([ko, symvers, order] + crypto_modules)),
+        # What fips140.o is linked from, for inspection: the thin archive in
+        # link order, its members, and the generated main.
+        OutputGroupInfo(link_inputs = depset([archive, fips140_o] + objects + generated)),
+        Fips140ModuleInfo(arch = toolchain.arch, crypto_modules = crypto_modules, ko = ko, order = order, symvers = symvers),
+    ]
+
+fips140_ko = rule(
+    implementation = _fips140_ko_impl,
+    doc = """Builds `crypto/fips140/fips140.ko` from the `=y` crypto_objs, as the seed's kbuild does:
+a thin archive in link order, a partial link that keeps the `.fips_initcallN` levels
+(`fips140.lds`), modpost `-c` (writing `.fips140.symvers`), the `.mod.c` compile and the
+`.ko` link with the kernel's module.lds. The `=m` crypto_objs become their own marked
+`crypto/<name>.ko` files. Unmodified upstream parts are called by a generated main.""",
+    attrs = _ATTRS,
+    provides = [Fips140ModuleInfo],
+    toolchains = [_TOOLCHAIN],
+)

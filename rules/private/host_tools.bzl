@@ -1,0 +1,168 @@
+"""Finds the kernel tools on the host and declares a kernel_toolchain for each
+architecture and compiler flavour, recording every tool's version.
+
+The tools are found by name on PATH at fetch time, so nothing here names a
+machine's paths; their versions are recorded so that a build's provenance can
+name them.
+"""
+
+# Each flavour: tool names per architecture, and the flags that go with them.
+def _flavours(gcc_version, llvm_version):
+    return {
+        "arm64_clang": struct(
+            arch = "arm64",
+            compiler = "clang",
+            triple = "aarch64-linux-gnu",
+            cc = ["clang-" + llvm_version],
+            cc_flags = ["--target=aarch64-linux-gnu"],
+            ld = ["ld.lld-" + llvm_version],
+            ld_flags = ["-EL", "-maarch64elf", "-z", "noexecstack"],
+            objcopy = ["llvm-objcopy-" + llvm_version],
+        ),
+        "arm64_gcc": struct(
+            arch = "arm64",
+            compiler = "gcc",
+            triple = "aarch64-linux-gnu",
+            cc = ["aarch64-linux-gnu-gcc-" + gcc_version],
+            cc_flags = [],
+            ld = ["aarch64-linux-gnu-ld.bfd"],
+            ld_flags = ["-EL", "-maarch64elf", "-z", "noexecstack", "--no-warn-rwx-segments"],
+            objcopy = ["aarch64-linux-gnu-objcopy"],
+        ),
+        "x86_64_clang": struct(
+            arch = "x86_64",
+            compiler = "clang",
+            triple = "x86_64-linux-gnu",
+            cc = ["clang-" + llvm_version],
+            cc_flags = ["--target=x86_64-linux-gnu"],
+            ld = ["ld.lld-" + llvm_version],
+            ld_flags = ["-m", "elf_x86_64", "-z", "noexecstack"],
+            objcopy = ["llvm-objcopy-" + llvm_version],
+        ),
+        "x86_64_gcc": struct(
+            arch = "x86_64",
+            compiler = "gcc",
+            triple = "x86_64-linux-gnu",
+            cc = ["x86_64-linux-gnu-gcc-" + gcc_version],
+            cc_flags = [],
+            ld = ["x86_64-linux-gnu-ld.bfd"],
+            ld_flags = ["-m", "elf_x86_64", "-z", "noexecstack", "--no-warn-rwx-segments"],
+            objcopy = ["x86_64-linux-gnu-objcopy"],
+        ),
+    }
+
+def _find(rctx, names):
+    for name in names:
+        path = rctx.which(name)
+        if path:
+            return name, path
+    return names[0], None
+
+def _version(rctx, path):
+    result = rctx.execute([path, "--version"])
+    lines = (result.stdout or result.stderr).splitlines()
+    return lines[0].strip() if lines else "unknown"
+
+def _kernel_host_tools_impl(rctx):
+    build = [
+        'load("@rules_fips140//rules/private:kernel_toolchain.bzl", "kernel_toolchain")',
+        'load("@rules_fips140//rules/private:unavailable.bzl", "unavailable_toolchain")',
+        "",
+        'package(default_visibility = ["//visibility:public"])',
+        "",
+    ]
+    versions_txt = []
+    found = {}
+
+    def find(names):
+        if names[0] in found:
+            return found[names[0]]
+        name, path = _find(rctx, names)
+        entry = None
+        if path:
+            rctx.symlink(path, "bin/" + name)
+            version = _version(rctx, path)
+            entry = struct(label = ":bin/" + name, version = version, name = name)
+            versions_txt.append("%s=%s" % (name, version))
+        found[names[0]] = entry
+        return entry
+
+    pahole = find(["pahole"])
+    for flavour, f in sorted(_flavours(rctx.attr.gcc_version, rctx.attr.llvm_version).items()):
+        tools = {"cc": find(f.cc), "ld": find(f.ld), "objcopy": find(f.objcopy)}
+        missing = [names[0] for names, t in [(f.cc, tools["cc"]), (f.ld, tools["ld"]), (f.objcopy, tools["objcopy"])] if not t]
+        if missing:
+            build.append("unavailable_toolchain(name = %r, reason = %r)\n" % (
+                flavour,
+                "the %s %s kernel toolchain needs %s, which %s not on PATH when @%s was fetched" % (
+                    f.arch,
+                    f.compiler,
+                    ", ".join(missing),
+                    "is" if len(missing) == 1 else "are",
+                    rctx.original_name if hasattr(rctx, "original_name") else rctx.name,
+                ),
+            ))
+            continue
+        versions = {t.name: t.version for t in tools.values()}
+        if pahole:
+            versions[pahole.name] = pahole.version
+        build.append("""kernel_toolchain(
+    name = {name},
+    arch = {arch},
+    cc = {cc},
+    cc_flags = {cc_flags},
+    compiler = {compiler},
+    ld = {ld},
+    ld_flags = {ld_flags},
+    objcopy = {objcopy},
+    pahole = {pahole},
+    target_triple = {triple},
+    versions = {versions},
+)
+""".format(
+            name = repr(flavour),
+            arch = repr(f.arch),
+            cc = repr(tools["cc"].label),
+            cc_flags = repr(f.cc_flags),
+            compiler = repr(f.compiler),
+            ld = repr(tools["ld"].label),
+            ld_flags = repr(f.ld_flags),
+            objcopy = repr(tools["objcopy"].label),
+            pahole = repr(pahole.label) if pahole else "None",
+            triple = repr(f.triple),
+            versions = repr(versions),
+        ))
+    build.append('exports_files(["versions.txt"])')
+    rctx.file("versions.txt", "\n".join(sorted(versions_txt)) + "\n")
+    rctx.file("BUILD.bazel", "\n".join(build) + "\n")
+
+kernel_host_tools = repository_rule(
+    implementation = _kernel_host_tools_impl,
+    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each.",
+    attrs = {
+        "gcc_version": attr.string(default = "16", doc = "The gcc major version whose `<triple>-gcc-<version>` drivers to use."),
+        "llvm_version": attr.string(default = "21", doc = "The LLVM major version whose `clang-<version>`, `ld.lld-<version>` to use."),
+    },
+    environ = ["PATH"],
+    local = True,
+)
+
+_host_tag = tag_class(
+    doc = "Declare the kernel toolchains found on the host as repository `name`.",
+    attrs = {
+        "gcc_version": attr.string(default = "16", doc = "See kernel_host_tools."),
+        "llvm_version": attr.string(default = "21", doc = "See kernel_host_tools."),
+        "name": attr.string(default = "kernel_tools", doc = "The repository's name."),
+    },
+)
+
+def _kernel_tools_impl(mctx):
+    for mod in mctx.modules:
+        for tag in mod.tags.host:
+            kernel_host_tools(name = tag.name, gcc_version = tag.gcc_version, llvm_version = tag.llvm_version)
+
+kernel_tools = module_extension(
+    implementation = _kernel_tools_impl,
+    doc = "Kernel toolchains from the host's PATH (in the offline build root: Debian sid's).",
+    tag_classes = {"host": _host_tag},
+)

@@ -1,0 +1,40 @@
+"""The kernel_toolchain rule: one architecture's compiler, linker and binutils."""
+
+load(":providers.bzl", "KernelToolchainInfo")
+
+_ATTRS = {
+    "arch": attr.string(mandatory = True, values = ["x86_64", "arm64"], doc = "The kernel ARCH this toolchain builds for."),
+    "cc": attr.label(mandatory = True, allow_single_file = True, executable = True, cfg = "exec", doc = "The C compiler driver."),
+    "cc_flags": attr.string_list(doc = "Flags added to every compile, e.g. clang's `--target=aarch64-linux-gnu`."),
+    "compiler": attr.string(mandatory = True, values = ["gcc", "clang"], doc = "Which compiler family `cc` is."),
+    "ld": attr.label(mandatory = True, allow_single_file = True, executable = True, cfg = "exec", doc = "The linker."),
+    "ld_flags": attr.string_list(doc = "The architecture's linker flags, e.g. `-m elf_x86_64 -z noexecstack`."),
+    "objcopy": attr.label(mandatory = True, allow_single_file = True, executable = True, cfg = "exec", doc = "objcopy."),
+    "pahole": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "pahole, for module BTF."),
+    "target_triple": attr.string(mandatory = True, doc = "The GNU target triple, e.g. `x86_64-linux-gnu`."),
+    "versions": attr.string_dict(doc = "Tool name to the first line of its `--version`."),
+}
+
+def _kernel_toolchain_impl(ctx):
+    tools = [ctx.file.cc, ctx.file.ld, ctx.file.objcopy] + ([ctx.file.pahole] if ctx.file.pahole else [])
+    info = KernelToolchainInfo(
+        arch = ctx.attr.arch,
+        cc = ctx.file.cc,
+        cc_flags = ctx.attr.cc_flags,
+        compiler = ctx.attr.compiler,
+        ld = ctx.file.ld,
+        ld_flags = ctx.attr.ld_flags,
+        objcopy = ctx.file.objcopy,
+        pahole = ctx.file.pahole,
+        target_triple = ctx.attr.target_triple,
+        tool_files = depset(tools),
+        versions = ctx.attr.versions,
+    )
+    return [platform_common.ToolchainInfo(kernel = info), info]
+
+kernel_toolchain = rule(
+    implementation = _kernel_toolchain_impl,
+    doc = "Declares the tools that build kernel objects for one architecture. Wrap it in `toolchain()` with `//toolchains:kernel_toolchain_type`.",
+    attrs = _ATTRS,
+    provides = [KernelToolchainInfo],
+)

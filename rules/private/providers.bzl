@@ -1,0 +1,64 @@
+"""Providers of rules_fips140. Every field is documented; add one only with a reason."""
+
+KernelToolchainInfo = provider(
+    doc = "The tools and base flags that build kernel objects for one architecture.",
+    fields = {
+        "arch": "The kernel's ARCH name: `x86_64` or `arm64`.",
+        "cc": "File: the C compiler driver (gcc or clang).",
+        "cc_flags": "list of strings: flags every compile gets, e.g. clang's `--target=`.",
+        "compiler": "`gcc` or `clang`.",
+        "ld": "File: the linker (GNU ld.bfd or ld.lld).",
+        "ld_flags": "list of strings: the architecture's linker flags, e.g. `-m elf_x86_64`.",
+        "objcopy": "File: objcopy (GNU or llvm-objcopy).",
+        "pahole": "File or None: pahole, for module BTF.",
+        "target_triple": "The GNU target triple, e.g. `aarch64-linux-gnu`.",
+        "tool_files": "depset of Files: everything the tools need as action inputs.",
+        "versions": "dict of tool name to the first line of its `--version`, as recorded when the tools were found.",
+    },
+)
+
+KernelConfigInfo = provider(
+    doc = "A kernel .config: its symbol values and the FIPS 140 options read from them.",
+    fields = {
+        "arch": "The kernel ARCH the config is for (`x86_64`, `arm64`), or None when it sets neither X86_64 nor ARM64.",
+        "dual_version": "bool: CONFIG_CRYPTO_FIPS140_DUAL_VERSION=y.",
+        "extmod": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD=y, i.e. crypto-objs-y go into fips140.ko.",
+        "extmod_source": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE=y, i.e. a prebuilt module is embedded.",
+        "file": "File: the .config itself, for actions that read it (the HMAC key).",
+        "values": "dict: symbol without `CONFIG_` to its value: `y`, `m`, `n`, or a string/number as written, strings unquoted.",
+    },
+)
+
+KernelHeadersInfo = provider(
+    doc = "What module objects of one kernel compile and link against: headers, flags, module.lds.",
+    fields = {
+        "arch": "The kernel ARCH: `x86_64` or `arm64`.",
+        "cflags": "list of strings: the kernel's compile flags for module objects (include paths as exec paths), without the per-object defines.",
+        "hdrs": "depset of Files: every header and file the compile flags refer to.",
+        "module_common_o": "File: `.module-common.o`, compiled from the kernel's module-common.c, linked into every .ko.",
+        "module_lds": "File: the kernel's module linker script.",
+        "symvers": "File or None: vmlinux's Module.symvers.",
+    },
+)
+
+CryptoObjsInfo = provider(
+    doc = "One `crypto-objs-$(CONFIG_X) += name.o` entry, routed by the kernel config.",
+    fields = {
+        "config_symbol": "The X of `crypto-objs-$(CONFIG_X)`, without `CONFIG_`.",
+        "init_style": "`upstream` (module_init; the parts' init_module/cleanup_module are renamed and called by a generated main) or `initcalls` (the seed's crypto_module_init and friends, in .fips_initcallN sections).",
+        "mode": "`fips140` (=y with CRYPTO_FIPS140_EXTMOD: part of fips140.ko), `builtin` (=y without it), `module` (=m) or `none` (=n).",
+        "name": "The object's name (`name.o` in kbuild).",
+        "objects": "list of Files: the compiled parts in link order, ready to link (for `fips140`, with their init/exit renamed when init_style is `upstream`; for `module`, compiled as module `name` with the FIPS 140 marker). fips140_ko links the `module` ones into `name.ko`.",
+    },
+)
+
+Fips140ModuleInfo = provider(
+    doc = "A built fips140.ko and the `=m` crypto modules built beside it.",
+    fields = {
+        "arch": "The kernel ARCH the module is for.",
+        "crypto_modules": "list of Files: the `=m` crypto modules (`crypto/<name>.ko`), each marked with `.fips140_crypto_marker`.",
+        "ko": "File: `crypto/fips140/fips140.ko`, the bytes the HMAC covers.",
+        "order": "File: `crypto/fips140/.fips140.order`, the crypto objects linked into fips140, one per line, in link order.",
+        "symvers": "File: `crypto/fips140/.fips140.symvers`, fips140's exports (without vmlinux's), from modpost -c.",
+    },
+)

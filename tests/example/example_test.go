@@ -1,0 +1,173 @@
+// Package example checks what the example tree (examples/) builds, for
+// x86_64 and arm64, with the project's user-facing tools: the fips140
+// verifier and the archiver.
+package example
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runfile resolves a $(rlocationpath) from the environment.
+func runfile(t *testing.T, p string) string {
+	t.Helper()
+	return filepath.Join(os.Getenv("TEST_SRCDIR"), p)
+}
+
+// outputs maps the example's output files, by their path below examples/,
+// for one architecture.
+func outputs(t *testing.T, env string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, p := range strings.Fields(os.Getenv(env)) {
+		if _, rest, ok := strings.Cut(p, "examples/"); ok {
+			files[rest] = runfile(t, p)
+		}
+	}
+	return files
+}
+
+func tool(t *testing.T, env string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(runfile(t, os.Getenv(env)), args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s%s", strings.Join(cmd.Args, " "), err, out, stderr.Bytes())
+	}
+	return out
+}
+
+func sectionData(t *testing.T, path, name string) ([]byte, bool) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := f.Section(name)
+	if s == nil {
+		return nil, false
+	}
+	data, err := s.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, true
+}
+
+func TestExample(t *testing.T) {
+	if os.Getenv("TEST_SRCDIR") == "" {
+		t.Skip("runs under bazel test, which builds the example")
+	}
+	for _, arch := range []struct{ name, env string }{{"x86_64", "X86_64_FILES"}, {"arm64", "ARM64_FILES"}} {
+		t.Run(arch.name, func(t *testing.T) {
+			files := outputs(t, arch.env)
+			need := func(p string) string {
+				t.Helper()
+				f, ok := files[p]
+				if !ok {
+					t.Fatalf("the example built no %s (has %d files)", p, len(files))
+				}
+				return f
+			}
+			vmlinux := need("vmlinux/vmlinux")
+			ko := need("fips140/crypto/fips140/fips140.ko")
+			config := runfile(t, "_main/examples/configs/"+arch.name+".config")
+
+			// The verifier: bounds on the section edges, an ET_REL module
+			// named fips140 for this architecture, the digest right.
+			var verify struct {
+				OK     bool `json:"ok"`
+				Checks []struct {
+					Name   string `json:"name"`
+					OK     bool   `json:"ok"`
+					Detail string `json:"detail"`
+				} `json:"checks"`
+			}
+			if err := json.Unmarshal(tool(t, "FIPS140", "verify", "--json", "--config", config, vmlinux), &verify); err != nil {
+				t.Fatal(err)
+			}
+			if !verify.OK || len(verify.Checks) < 5 {
+				t.Errorf("fips140 verify: %+v", verify)
+			}
+
+			// The embedded bytes are fips140.ko's.
+			extracted := filepath.Join(t.TempDir(), "fips140.ko")
+			tool(t, "FIPS140", "extract", "-o", extracted, vmlinux)
+			want, err := os.ReadFile(ko)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(extracted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("vmlinux embeds %d bytes that differ from fips140.ko's %d", len(got), len(want))
+			}
+
+			// fips140.ko is module fips140 and carries no =m marker; the
+			// =m module toy_cipher.ko carries it.
+			modinfo, _ := sectionData(t, ko, ".modinfo")
+			if !bytes.Contains(modinfo, []byte("\x00name=fips140\x00")) && !bytes.HasPrefix(modinfo, []byte("name=fips140\x00")) {
+				t.Errorf("fips140.ko .modinfo has no name=fips140: %q", modinfo)
+			}
+			if _, ok := sectionData(t, ko, ".fips140_crypto_marker"); ok {
+				t.Error("fips140.ko has a .fips140_crypto_marker section; only =m modules should")
+			}
+			marker, ok := sectionData(t, need("fips140/crypto/toy_cipher.ko"), ".fips140_crypto_marker")
+			if !ok || string(bytes.TrimRight(marker, "\x00")) != "FIPS140_CRYPTO_OBJS_M" {
+				t.Errorf("toy_cipher.ko marker = %q (present %v), want FIPS140_CRYPTO_OBJS_M", marker, ok)
+			}
+			if _, ok := files["fips140/crypto/unused.ko"]; ok {
+				t.Error("the =n object unused became a module")
+			}
+
+			// Link order, which is init order: the archive holds the =y
+			// parts as listed in fips140_ko.objs, the generated main last,
+			// and .fips140.order names the objects in that order.
+			members := strings.Fields(string(tool(t, "ARCHIVER", "list", need("fips140/crypto/fips140/crypto-module.a"))))
+			var names []string
+			for _, m := range members {
+				names = append(names, filepath.Base(m))
+			}
+			wantMembers := "cipher_core.o rot13.o xor8.o sum16_core.o sum16_glue.o fips140-main.o"
+			if strings.Join(names, " ") != wantMembers {
+				t.Errorf("crypto-module.a members = %q, want %q", names, wantMembers)
+			}
+			order, err := os.ReadFile(need("fips140/crypto/fips140/.fips140.order"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "crypto/cipher_core.o\ncrypto/rot13.o\ncrypto/xor8.o\ncrypto/sum16.o\n"; string(order) != want {
+				t.Errorf(".fips140.order = %q, want %q", order, want)
+			}
+			// The generated main calls the upstream-style parts in link
+			// order, after the seed-style initcall levels 0 and 1.
+			mainC, err := os.ReadFile(need("fips140/crypto/fips140/fips140-main.c"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := string(mainC)
+			idx := func(s string) int {
+				i := strings.Index(c, s)
+				if i < 0 {
+					t.Fatalf("fips140-main.c lacks %q", s)
+				}
+				return i
+			}
+			if !(idx("__fips140_initcall1_start, __fips140_initcall1_end);") < idx("fips140_parts_ops[i].init()") &&
+				idx(`{ "rot13", `) < idx(`{ "sum16", `)) {
+				t.Error("fips140-main.c does not run level 0-1 initcalls, then rot13, then sum16")
+			}
+		})
+	}
+}

@@ -1,0 +1,30 @@
+"""A filegroup built for another target platform, so one test can check both architectures."""
+
+def _platform_transition_impl(_settings, attr):
+    return {"//command_line_option:platforms": str(attr.platform)}
+
+_platform_transition = transition(
+    implementation = _platform_transition_impl,
+    inputs = [],
+    outputs = ["//command_line_option:platforms"],
+)
+
+def _platform_files_impl(ctx):
+    groups = [
+        src[OutputGroupInfo][group]
+        for src in ctx.attr.srcs
+        for group in ctx.attr.output_groups
+        if OutputGroupInfo in src and hasattr(src[OutputGroupInfo], group)
+    ]
+    return [DefaultInfo(files = depset(ctx.files.srcs, transitive = groups))]
+
+platform_files = rule(
+    implementation = _platform_files_impl,
+    doc = "The files of `srcs` (and of their `output_groups`), built for `platform`.",
+    attrs = {
+        "output_groups": attr.string_list(doc = "Output groups of `srcs` to include too."),
+        "platform": attr.label(mandatory = True, doc = "The target platform to build `srcs` for."),
+        "srcs": attr.label_list(cfg = _platform_transition, allow_files = True, doc = "What to build."),
+        "_allowlist_function_transition": attr.label(default = "@bazel_tools//tools/allowlists/function_transition_allowlist"),
+    },
+)

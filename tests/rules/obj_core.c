@@ -1,0 +1,2 @@
+/* A composite crypto object for the routing tests (analysis only). */
+int obj_core(void) { return 0; }

@@ -1,0 +1,247 @@
+// Command ldwrap drives the kernel toolchain's linker and objcopy for the
+// fips140 links, always with the same deterministic flags, and writes the
+// scripts and the C file those links need. The tools are given by path and
+// never looked up on PATH.
+//
+//	ldwrap partial-link -ld LD [-composite] -o fips140.o ARCHIVE...
+//	ldwrap link-ko      -ld LD -module-lds module.lds -o X.ko X.o X.mod.o .module-common.o
+//	ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
+//	                    [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
+//	                    [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
+//	ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
+//	ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
+//	ldwrap script       initcalls|placement [-arch A] [-btf] [-dual] [-insert ...] -o OUT
+//
+// Arguments may come from @paramfiles. See package link for the command
+// lines and the scripts.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
+	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/internal/link"
+	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
+)
+
+const usage = `usage:
+  ldwrap partial-link -ld LD [-composite] -o fips140.o ARCHIVE...
+  ldwrap link-ko      -ld LD -module-lds module.lds -o X.ko X.o X.mod.o .module-common.o
+  ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
+                      [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
+                      [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
+  ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
+  ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
+  ldwrap script       initcalls|placement [-arch x86_64|arm64] [-btf] [-dual] [-insert ...] -o OUT
+`
+
+// options are the parsed arguments of one verb.
+type options struct {
+	verb    string
+	partial link.Partial
+	module  link.Module
+	vmlinux link.Vmlinux
+	rename  link.Rename
+	genMain struct {
+		objects []string
+		opts    link.MainOptions
+		out     string
+	}
+	script struct {
+		kind      string // initcalls or placement
+		out       string
+		placement link.Placement
+	}
+}
+
+func main() {
+	args, err := paramfile.Expand(os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ldwrap: %v\n", err)
+		os.Exit(2)
+	}
+	opts, err := parseArgs(args, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ldwrap: %v\n%s", err, usage)
+		os.Exit(2)
+	}
+	os.Exit(run(opts, os.Stderr))
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, " ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	var o options
+	if len(args) == 0 {
+		return o, errors.New("no verb")
+	}
+	o.verb = args[0]
+	fs := flag.NewFlagSet("ldwrap "+o.verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var ld, objcopy, out string
+	var rest func() error // checks after parsing
+	toolFlag := func(p *string, name string) {
+		fs.StringVar(p, name, "", "path of the toolchain's "+name+" (never looked up on PATH)")
+	}
+	fs.StringVar(&out, "o", "", "the output file")
+	switch o.verb {
+	case "partial-link":
+		toolFlag(&ld, "ld")
+		composite := fs.Bool("composite", false, "link a composite module object as kbuild does: plain ld -r, no initcall script")
+		rest = func() error {
+			o.partial = link.Partial{LD: link.Tool{Path: ld}, Inputs: fs.Args(), Out: out, Composite: *composite}
+			return need(ld != "", "-ld", fs.NArg() > 0, "an input archive")
+		}
+	case "link-ko":
+		toolFlag(&ld, "ld")
+		fs.StringVar(&o.module.ModuleLDS, "module-lds", "", "the kernel's module.lds")
+		rest = func() error {
+			o.module.LD, o.module.Objects, o.module.Out = link.Tool{Path: ld}, fs.Args(), out
+			return need(ld != "", "-ld", o.module.ModuleLDS != "", "-module-lds", fs.NArg() > 0, "input objects")
+		}
+	case "link-vmlinux":
+		toolFlag(&ld, "ld")
+		v := &o.vmlinux
+		fs.StringVar(&v.KernelLDS, "kernel-lds", "", "the kernel's vmlinux.lds (default: the linker's own script)")
+		fs.BoolVar(&v.Relocatable, "r", false, "write a relocatable object (ld -r)")
+		fs.Var((*stringList)(&v.LDFlags), "ldflag", "a further linker flag, e.g. -ldflag=--emit-relocs (repeatable)")
+		fs.StringVar(&v.Insert, "insert", "", "where the blobs go: before:SECTION or after:SECTION (default before:.data on x86_64, before:.got on arm64)")
+		fs.BoolVar(&v.BTF, "btf", false, "place the module BTF (CONFIG_DEBUG_INFO_BTF_MODULES)")
+		fs.BoolVar(&v.Dual, "dual", false, "place the nonfips140 module too (CONFIG_CRYPTO_FIPS140_DUAL_VERSION)")
+		v.Embedded = map[string]string{}
+		objs := map[string]*string{}
+		for _, k := range link.EmbeddedKinds() {
+			objs[k.Flag] = new(string)
+			fs.StringVar(objs[k.Flag], k.Flag, "", "the object holding "+k.InputSection)
+		}
+		rest = func() error {
+			v.LD, v.Inputs, v.Out = link.Tool{Path: ld}, fs.Args(), out
+			for flag, p := range objs {
+				if *p != "" {
+					v.Embedded[flag] = *p
+				}
+			}
+			return need(ld != "", "-ld", fs.NArg() > 0, "input objects")
+		}
+	case "rename-init":
+		toolFlag(&objcopy, "objcopy")
+		fs.StringVar(&o.rename.Part, "part", "", "the part's name (default: the input's file name without extension)")
+		rest = func() error {
+			if fs.NArg() != 1 {
+				return errors.New("want exactly one input object")
+			}
+			o.rename.Objcopy, o.rename.In, o.rename.Out = link.Tool{Path: objcopy}, fs.Arg(0), out
+			if o.rename.Part == "" {
+				o.rename.Part = link.PartName(o.rename.In)
+			}
+			return need(objcopy != "", "-objcopy")
+		}
+	case "gen-main":
+		fs.StringVar(&o.genMain.opts.SelftestWait, "selftest-wait", "", "a `void f(void)` the failure path calls to wait for self-tests before unwinding")
+		fs.BoolVar(&o.genMain.opts.Initcalls, "initcalls", false, "also run the seed's .fips_initcall0/1/2 levels")
+		rest = func() error {
+			o.genMain.objects, o.genMain.out = fs.Args(), out
+			return need(fs.NArg() > 0, "renamed part objects")
+		}
+	case "script":
+		if len(args) < 2 {
+			return o, errors.New("script: want initcalls or placement")
+		}
+		o.script.kind = args[1]
+		args = args[1:]
+		arch := fs.String("arch", "", "x86_64 or arm64 (placement)")
+		var v link.Vmlinux
+		fs.BoolVar(&v.BTF, "btf", false, "place the module BTF")
+		fs.BoolVar(&v.Dual, "dual", false, "place the nonfips140 module too")
+		fs.StringVar(&v.Insert, "insert", "", "before:SECTION or after:SECTION")
+		rest = func() error {
+			o.script.out = out
+			switch o.script.kind {
+			case "initcalls":
+				return nil
+			case "placement":
+				a, err := elf.ParseArch(*arch)
+				if err != nil {
+					return fmt.Errorf("-arch: %v", err)
+				}
+				o.script.placement, err = v.Placement(a)
+				return err
+			}
+			return fmt.Errorf("script: unknown kind %q, want initcalls or placement", o.script.kind)
+		}
+	default:
+		return o, fmt.Errorf("unknown verb %q", o.verb)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return o, err
+	}
+	if out == "" {
+		return o, errors.New("-o is required")
+	}
+	if o.verb == "script" && fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return o, rest()
+}
+
+// need takes pairs of (present, what) and reports the first missing one.
+func need(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if !pairs[i].(bool) {
+			return fmt.Errorf("%s is required", pairs[i+1])
+		}
+	}
+	return nil
+}
+
+func run(o options, stderr io.Writer) int {
+	warnings, err := do(o)
+	if warnings != "" {
+		io.WriteString(stderr, warnings)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ldwrap %s: %v\n", o.verb, err)
+		return 1
+	}
+	return 0
+}
+
+func do(o options) (warnings string, err error) {
+	switch o.verb {
+	case "partial-link":
+		return o.partial.Link()
+	case "link-ko":
+		return o.module.Link()
+	case "link-vmlinux":
+		return o.vmlinux.Link()
+	case "rename-init":
+		return o.rename.Run()
+	case "gen-main":
+		parts, err := link.PartsFromObjects(o.genMain.objects)
+		if err != nil {
+			return "", err
+		}
+		c, err := link.MainC(parts, o.genMain.opts)
+		if err != nil {
+			return "", err
+		}
+		return "", atomicfile.WriteBytes(o.genMain.out, []byte(c))
+	case "script":
+		s := link.InitcallScript()
+		if o.script.kind == "placement" {
+			s = o.script.placement.Script()
+		}
+		return "", atomicfile.WriteBytes(o.script.out, []byte(s))
+	}
+	return "", fmt.Errorf("unknown verb %q", o.verb)
+}

@@ -57,8 +57,32 @@ def _debian_packages_impl(rctx):
             fail("%s: expected one data.tar.* member in the package, found %d" % (filename, len(data)))
         rctx.extract(data[0], stripPrefix = rctx.attr.strip_prefix)
         rctx.delete("_deb")
+    if rctx.attr.archive:
+        _extract_members(rctx)
+    elif rctx.attr.archive_members or rctx.attr.archive_prefix:
+        fail("%s: archive_members and archive_prefix need archive" % rctx.name)
     rctx.file("ROOT", "")
     rctx.file("BUILD.bazel", rctx.attr.build_file_content or _DEFAULT_BUILD)
+
+def _extract_members(rctx):
+    """Replaces the unpacked tree's `archive` by the listed members of it."""
+    archive = rctx.path(rctx.attr.archive)
+    if not archive.exists:
+        fail("%s: the packages hold no %s" % (rctx.name, rctx.attr.archive))
+    if not rctx.attr.archive_members:
+        fail("%s: archive %s is given without archive_members" % (rctx.name, rctx.attr.archive))
+    prefix = rctx.attr.archive_prefix.strip("/")
+    members = ["%s/%s" % (prefix, m) if prefix else m for m in rctx.attr.archive_members]
+    tar = rctx.which("tar")
+    if not tar:
+        fail("%s: extracting members of %s needs tar on PATH" % (rctx.name, rctx.attr.archive))
+    args = [tar, "-xf", str(archive), "-C", str(rctx.path(".")), "--no-same-owner"]
+    if prefix:
+        args.append("--strip-components=%d" % len(prefix.split("/")))
+    result = rctx.execute(args + ["--"] + members, timeout = 1200)
+    if result.return_code != 0:
+        fail("%s: extracting archive_members from %s failed:\n%s%s" % (rctx.name, rctx.attr.archive, result.stdout, result.stderr))
+    rctx.delete(archive)
 
 _DEFAULT_BUILD = """\
 filegroup(
@@ -74,8 +98,15 @@ debian_packages = repository_rule(
     implementation = _debian_packages_impl,
     doc = """Fetches Debian packages, each pinned by pool path and sha256, and unpacks their
 data into one tree (so that symlinks between them, such as the kernel headers'
-links into linux-kbuild, resolve). An empty file `ROOT` marks the tree's top.""",
+links into linux-kbuild, resolve). An empty file `ROOT` marks the tree's top.
+
+With `archive`, a tarball the packages carry (linux-source's kernel tarball)
+is opened at fetch time with the host's tar and only `archive_members` are
+kept from it.""",
     attrs = {
+        "archive": attr.string(doc = "A tarball inside the unpacked tree (after `strip_prefix`), such as linux-source's kernel tarball: only its `archive_members` are extracted, into the tree's top, and the tarball is deleted."),
+        "archive_members": attr.string_list(doc = "The files to extract from `archive`, relative to `archive_prefix`."),
+        "archive_prefix": attr.string(doc = "The directory all of `archive`'s members are under; it is stripped."),
         "build_file_content": attr.string(doc = "The repository's BUILD.bazel; by default every file is exported and grouped in `:files`."),
         "packages": attr.string_dict(mandatory = True, doc = "Each package's path on the mirror (`pool/main/...deb`) to its sha256."),
         "strip_prefix": attr.string(doc = "A directory prefix to strip from every package's files."),
@@ -86,6 +117,9 @@ links into linux-kbuild, resolve). An empty file `ROOT` marks the tree's top."""
 _packages_tag = tag_class(
     doc = "Debian packages to fetch into one tree, repository `name`.",
     attrs = {
+        "archive": attr.string(doc = "See debian_packages."),
+        "archive_members": attr.string_list(doc = "See debian_packages."),
+        "archive_prefix": attr.string(doc = "See debian_packages."),
         "build_file_content": attr.string(doc = "See debian_packages."),
         "name": attr.string(mandatory = True, doc = "The repository's name."),
         "packages": attr.string_dict(mandatory = True, doc = "See debian_packages."),
@@ -101,6 +135,9 @@ def _debian_impl(mctx):
                 packages = tag.packages,
                 strip_prefix = tag.strip_prefix,
                 build_file_content = tag.build_file_content,
+                archive = tag.archive,
+                archive_members = tag.archive_members,
+                archive_prefix = tag.archive_prefix,
             )
     return mctx.extension_metadata(reproducible = True)
 

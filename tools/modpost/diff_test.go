@@ -13,8 +13,10 @@ package main
 //     root); the real modpost is run with its dynamic loader and libraries.
 //     Needed on hosts with an older glibc.
 //   - FIPS140_TEST_KERNEL_OBJS: a directory of module objects compiled by
-//     kbuild from real kernel sources, with their modules.order (see
-//     tools/modpost/testdata/build-kernel-objs.sh). Without it that test is skipped.
+//     kbuild itself from real kernel sources, with their modules.order (see
+//     tools/modpost/testdata/build-kernel-objs.sh), to use instead of the
+//     ones TestDifferentialKernelObjects compiles (see kbuild_test.go for
+//     the variables that compile needs).
 //   - debpkg's FIPS140_TEST_DEB_CACHE, FIPS140_TEST_DEBIAN_MIRROR and
 //     FIPS140_TEST_DPKG_DEB.
 
@@ -154,14 +156,32 @@ func TestDifferentialSynthetic(t *testing.T) {
 	}
 }
 
-// TestDifferentialKernelObjects runs both on objects kbuild compiled from
-// real kernel sources against Debian's headers, with kbuild's arguments.
+// TestDifferentialKernelObjects runs both on module objects compiled from
+// real kernel sources (linux-source-7.2's crypto/wp512.c, rmd160.c,
+// serpent_generic.c, camellia_generic.c) as kbuild compiles an external
+// module's objects against Debian's headers, with kbuild's modpost
+// arguments, for x86_64 and arm64. FIPS140_TEST_KERNEL_OBJS runs it on
+// objects kbuild itself built instead.
 func TestDifferentialKernelObjects(t *testing.T) {
-	objDir := os.Getenv("FIPS140_TEST_KERNEL_OBJS")
-	if objDir == "" {
-		t.Skip("set FIPS140_TEST_KERNEL_OBJS to a directory made by testdata/build-kernel-objs.sh")
+	if objDir := os.Getenv("FIPS140_TEST_KERNEL_OBJS"); objDir != "" {
+		diffPrebuiltKernelObjects(t, findRealModpost(t), objDir)
+		return
+	}
+	if testing.Short() {
+		t.Skip("compiles kernel sources, and may download Debian packages")
 	}
 	tool := findRealModpost(t)
+	src := kernelSource(t)
+	for _, k := range kernelTargets {
+		t.Run(k.arch, func(t *testing.T) {
+			tree := k.tree(t)
+			objDir := buildKernelModules(t, k, tree, src)
+			diffKernelObjects(t, tool, objDir, filepath.Join(tree.arch, "Module.symvers"))
+		})
+	}
+}
+
+func diffPrebuiltKernelObjects(t *testing.T, tool realTool, objDir string) {
 	order, err := os.ReadFile(filepath.Join(objDir, "modules.order"))
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +203,19 @@ func TestDifferentialKernelObjects(t *testing.T) {
 	if err != nil {
 		t.Skipf("headers unavailable: %v", err)
 	}
-	symvers := filepath.Join(headers, "usr/src", pin.Package, "Module.symvers")
+	diffKernelObjects(t, tool, objDir, filepath.Join(headers, "usr/src", pin.Package, "Module.symvers"))
+}
+
+// diffKernelObjects runs both modposts on copies of the objects objDir's
+// modules.order lists, as scripts/Makefile.modpost runs it for
+// `make M=... modules`, and checks that every module got a .mod.c.
+func diffKernelObjects(t *testing.T, tool realTool, objDir, vmlinuxSymvers string) {
+	t.Helper()
+	order, err := os.ReadFile(filepath.Join(objDir, "modules.order"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := strings.Fields(string(order))
 	setup := func() string {
 		dir := t.TempDir()
 		for _, o := range objs {
@@ -192,12 +224,19 @@ func TestDifferentialKernelObjects(t *testing.T) {
 		copyFile(t, filepath.Join(objDir, "modules.order"), filepath.Join(dir, "modules.order"))
 		return dir
 	}
-	// The command line of scripts/Makefile.modpost for `make M=... modules`.
-	args := []string{"-M", "-o", "Module.symvers", "-T", "modules.order", "-i", symvers, "-e"}
-	compareRuns(t, tool, setup(), setup(), args, nil, nil)
+	args := []string{"-M", "-o", "Module.symvers", "-T", "modules.order", "-i", vmlinuxSymvers, "-e"}
+	realFiles := compareRuns(t, tool, setup(), setup(), args, nil, nil)
+	for _, o := range objs {
+		if _, ok := realFiles[strings.TrimSuffix(o, ".o")+".mod.c"]; !ok {
+			t.Errorf("real modpost wrote no .mod.c for %s", o)
+		}
+	}
 }
 
-func compareRuns(t *testing.T, tool realTool, realDir, ourDir string, args, ourArgs []string, dropRealStderr []string) {
+// compareRuns runs the real modpost in realDir and ours in ourDir and
+// compares what they print and write; it returns the files the real one
+// wrote.
+func compareRuns(t *testing.T, tool realTool, realDir, ourDir string, args, ourArgs []string, dropRealStderr []string) map[string]string {
 	t.Helper()
 	before := listFiles(t, realDir)
 	realErr, realOK, err := tool.run(realDir, args)
@@ -245,6 +284,7 @@ lines:
 	if realOK && len(realFiles) == 0 {
 		t.Errorf("real modpost wrote nothing; the comparison proves little")
 	}
+	return realFiles
 }
 
 func listFiles(t *testing.T, dir string) map[string]string {

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds real kernel crypto modules as an external module with Debian's
-# kbuild and 7.2.13 headers, for TestDifferentialKernelObjects.
+# kbuild and 7.2.13 headers, for TestDifferentialKernelObjects. (The test
+# compiles the same files itself; this is kbuild's own build, to check that
+# against and to run the test on.)
 #
 # Usage (as root): build-kernel-objs.sh ARCH OUT
 #   ARCH  amd64 or arm64

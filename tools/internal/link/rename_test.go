@@ -276,10 +276,9 @@ func harness(parts []Part) string {
 	return b.String()
 }
 
-// TestMainCRuns compiles the generated main file with the host compiler
-// against stand-in headers and runs it: inits in link order, the unwind in
-// reverse after a failure (after the self-test hook), exits in reverse.
-func TestMainCRuns(t *testing.T) {
+// hostCC finds a compiler whose programs run here, or skips the test.
+func hostCC(t *testing.T) string {
+	t.Helper()
 	if !isNative(elf.X86_64) && !isNative(elf.ARM64) {
 		t.Skip("no native architecture")
 	}
@@ -291,6 +290,14 @@ func TestMainCRuns(t *testing.T) {
 	if root != "" {
 		t.Skipf("the compiler is in a chroot: set %s to a host compiler", testToolEnv("CC", host))
 	}
+	return cc
+}
+
+// TestMainCRuns compiles the generated main file with the host compiler
+// against stand-in headers and runs it: inits in link order, the unwind in
+// reverse after a failure (after the self-test hook), exits in reverse.
+func TestMainCRuns(t *testing.T) {
+	cc := hostCC(t)
 	parts := []Part{{"first", true, true}, {"lib_exit_only", false, true}, {"second", true, true}, {"third", true, true}}
 	c, err := MainC(parts, MainOptions{SelftestWait: "harness_wait"})
 	if err != nil {
@@ -375,17 +382,7 @@ func TestGolden(t *testing.T) {
 // in order; -ENODEV is quiet and other failures are reported, as the seed
 // does, without stopping the rest.
 func TestMainCRunsInitcalls(t *testing.T) {
-	if !isNative(elf.X86_64) && !isNative(elf.ARM64) {
-		t.Skip("no native architecture")
-	}
-	host := elf.X86_64
-	if isNative(elf.ARM64) {
-		host = elf.ARM64
-	}
-	cc, root := findCC(t, host)
-	if root != "" {
-		t.Skipf("the compiler is in a chroot: set %s to a host compiler", testToolEnv("CC", host))
-	}
+	cc := hostCC(t)
 	parts := []Part{{"upstream", true, true}}
 	c, err := MainC(parts, MainOptions{Initcalls: true})
 	if err != nil {

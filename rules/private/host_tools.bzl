@@ -16,7 +16,7 @@ def _flavours(gcc_version, llvm_version):
             cc = ["clang-" + llvm_version],
             cc_flags = ["--target=aarch64-linux-gnu"],
             ld = ["ld.lld-" + llvm_version],
-            ld_flags = ["-EL", "-maarch64elf", "-z", "noexecstack"],
+            lld = True,
             objcopy = ["llvm-objcopy-" + llvm_version],
         ),
         "arm64_gcc": struct(
@@ -26,7 +26,7 @@ def _flavours(gcc_version, llvm_version):
             cc = ["aarch64-linux-gnu-gcc-" + gcc_version],
             cc_flags = [],
             ld = ["aarch64-linux-gnu-ld.bfd"],
-            ld_flags = ["-EL", "-maarch64elf", "-z", "noexecstack", "--no-warn-rwx-segments"],
+            lld = False,
             objcopy = ["aarch64-linux-gnu-objcopy"],
         ),
         "x86_64_clang": struct(
@@ -36,7 +36,7 @@ def _flavours(gcc_version, llvm_version):
             cc = ["clang-" + llvm_version],
             cc_flags = ["--target=x86_64-linux-gnu"],
             ld = ["ld.lld-" + llvm_version],
-            ld_flags = ["-m", "elf_x86_64", "-z", "noexecstack"],
+            lld = True,
             objcopy = ["llvm-objcopy-" + llvm_version],
         ),
         "x86_64_gcc": struct(
@@ -46,7 +46,7 @@ def _flavours(gcc_version, llvm_version):
             cc = ["x86_64-linux-gnu-gcc-" + gcc_version],
             cc_flags = [],
             ld = ["x86_64-linux-gnu-ld.bfd"],
-            ld_flags = ["-m", "elf_x86_64", "-z", "noexecstack", "--no-warn-rwx-segments"],
+            lld = False,
             objcopy = ["x86_64-linux-gnu-objcopy"],
         ),
     }
@@ -113,7 +113,7 @@ def _kernel_host_tools_impl(rctx):
     cc_flags = {cc_flags},
     compiler = {compiler},
     ld = {ld},
-    ld_flags = {ld_flags},
+    lld = {lld},
     objcopy = {objcopy},
     pahole = {pahole},
     target_triple = {triple},
@@ -126,7 +126,7 @@ def _kernel_host_tools_impl(rctx):
             cc_flags = repr(f.cc_flags),
             compiler = repr(f.compiler),
             ld = repr(tools["ld"].label),
-            ld_flags = repr(f.ld_flags),
+            lld = repr(f.lld),
             objcopy = repr(tools["objcopy"].label),
             pahole = repr(pahole.label) if pahole else "None",
             triple = repr(f.triple),

@@ -8,7 +8,7 @@ KernelToolchainInfo = provider(
         "cc_flags": "list of strings: flags every compile gets, e.g. clang's `--target=`.",
         "compiler": "`gcc` or `clang`.",
         "ld": "File: the linker (GNU ld.bfd or ld.lld).",
-        "ld_flags": "list of strings: the architecture's linker flags, e.g. `-m elf_x86_64`.",
+        "lld": "bool: `ld` is ld.lld rather than GNU ld (ldwrap then leaves out GNU-only flags).",
         "objcopy": "File: objcopy (GNU or llvm-objcopy).",
         "pahole": "File or None: pahole, for module BTF.",
         "target_triple": "The GNU target triple, e.g. `aarch64-linux-gnu`.",

@@ -1,5 +1,5 @@
 // Package example checks what the example tree (examples/) builds, for
-// x86_64 and arm64, with the project's user-facing tools: the fips140
+// x86_64 and arm64 with gcc and with clang, with the project's user-facing tools: the fips140
 // verifier and the archiver.
 package example
 
@@ -67,8 +67,13 @@ func TestExample(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
 		t.Skip("runs under bazel test, which builds the example")
 	}
-	for _, arch := range []struct{ name, env string }{{"x86_64", "X86_64_FILES"}, {"arm64", "ARM64_FILES"}} {
-		t.Run(arch.name, func(t *testing.T) {
+	for _, arch := range []struct{ name, compiler, env string }{
+		{"x86_64", "gcc", "X86_64_GCC_FILES"},
+		{"x86_64", "clang", "X86_64_CLANG_FILES"},
+		{"arm64", "gcc", "ARM64_GCC_FILES"},
+		{"arm64", "clang", "ARM64_CLANG_FILES"},
+	} {
+		t.Run(arch.name+"/"+arch.compiler, func(t *testing.T) {
 			files := outputs(t, arch.env)
 			need := func(p string) string {
 				t.Helper()

@@ -1,12 +1,17 @@
 """A filegroup built for another target platform, so one test can check both architectures."""
 
-def _platform_transition_impl(_settings, attr):
-    return {"//command_line_option:platforms": str(attr.platform)}
+_COMPILER = str(Label("//toolchains:compiler"))
+
+def _platform_transition_impl(settings, attr):
+    return {
+        "//command_line_option:platforms": str(attr.platform),
+        _COMPILER: attr.compiler or settings[_COMPILER],
+    }
 
 _platform_transition = transition(
     implementation = _platform_transition_impl,
-    inputs = [],
-    outputs = ["//command_line_option:platforms"],
+    inputs = [_COMPILER],
+    outputs = ["//command_line_option:platforms", _COMPILER],
 )
 
 def _platform_files_impl(ctx):
@@ -20,8 +25,9 @@ def _platform_files_impl(ctx):
 
 platform_files = rule(
     implementation = _platform_files_impl,
-    doc = "The files of `srcs` (and of their `output_groups`), built for `platform`.",
+    doc = "The files of `srcs` (and of their `output_groups`), built for `platform` (and `compiler`).",
     attrs = {
+        "compiler": attr.string(doc = "The kernel toolchain flavour (`gcc`, `clang`); empty keeps the current one."),
         "output_groups": attr.string_list(doc = "Output groups of `srcs` to include too."),
         "platform": attr.label(mandatory = True, doc = "The target platform to build `srcs` for."),
         "srcs": attr.label_list(cfg = _platform_transition, allow_files = True, doc = "What to build."),

@@ -89,9 +89,13 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("ldwrap "+o.verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var ld, objcopy, out string
+	var lld bool
 	var rest func() error // checks after parsing
 	toolFlag := func(p *string, name string) {
 		fs.StringVar(p, name, "", "path of the toolchain's "+name+" (never looked up on PATH)")
+		if name == "ld" {
+			fs.BoolVar(&lld, "lld", false, "the linker is ld.lld: leave out GNU ld's --no-warn-rwx-segments")
+		}
 	}
 	fs.StringVar(&out, "o", "", "the output file")
 	switch o.verb {
@@ -99,14 +103,14 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		toolFlag(&ld, "ld")
 		composite := fs.Bool("composite", false, "link a composite module object as kbuild does: plain ld -r, no initcall script")
 		rest = func() error {
-			o.partial = link.Partial{LD: link.Tool{Path: ld}, Inputs: fs.Args(), Out: out, Composite: *composite}
+			o.partial = link.Partial{LD: link.Tool{Path: ld, LLD: lld}, Inputs: fs.Args(), Out: out, Composite: *composite}
 			return need(ld != "", "-ld", fs.NArg() > 0, "an input archive")
 		}
 	case "link-ko":
 		toolFlag(&ld, "ld")
 		fs.StringVar(&o.module.ModuleLDS, "module-lds", "", "the kernel's module.lds")
 		rest = func() error {
-			o.module.LD, o.module.Objects, o.module.Out = link.Tool{Path: ld}, fs.Args(), out
+			o.module.LD, o.module.Objects, o.module.Out = link.Tool{Path: ld, LLD: lld}, fs.Args(), out
 			return need(ld != "", "-ld", o.module.ModuleLDS != "", "-module-lds", fs.NArg() > 0, "input objects")
 		}
 	case "link-vmlinux":
@@ -125,7 +129,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			fs.StringVar(objs[k.Flag], k.Flag, "", "the object holding "+k.InputSection)
 		}
 		rest = func() error {
-			v.LD, v.Inputs, v.Out = link.Tool{Path: ld}, fs.Args(), out
+			v.LD, v.Inputs, v.Out = link.Tool{Path: ld, LLD: lld}, fs.Args(), out
 			for flag, p := range objs {
 				if *p != "" {
 					v.Embedded[flag] = *p

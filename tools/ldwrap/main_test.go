@@ -87,6 +87,8 @@ func TestCommandLines(t *testing.T) {
 			"-r -EL -maarch64elf -z noexecstack --no-warn-rwx-segments --build-id=none -T initcalls.lds --whole-archive crypto-module.a --no-whole-archive -o fips140.o"},
 		{"composite x86_64", link.Partial{Composite: true, Inputs: []string{"a.o", "b.o"}}.Args(elf.X86_64, "", "name.o"),
 			"-r -m elf_x86_64 -z noexecstack --no-warn-rwx-segments --build-id=none -o name.o a.o b.o"},
+		{"composite x86_64 lld", link.Partial{LD: link.Tool{LLD: true}, Composite: true, Inputs: []string{"a.o"}}.Args(elf.X86_64, "", "name.o"),
+			"-r -m elf_x86_64 -z noexecstack --build-id=none -o name.o a.o"},
 		{"ko arm64", link.Module{ModuleLDS: "module.lds", Objects: []string{"fips140.o", "fips140.mod.o", ".module-common.o"}}.Args(elf.ARM64, "fips140.ko"),
 			"-r -EL -maarch64elf -z noexecstack --no-warn-rwx-segments --build-id=sha1 -T module.lds -o fips140.ko fips140.o fips140.mod.o .module-common.o"},
 		{"vmlinux arm64 dual", link.Vmlinux{Relocatable: true, Inputs: []string{"vmlinux.o"},

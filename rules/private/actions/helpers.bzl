@@ -57,6 +57,8 @@ def emit_partial_link(ctx, *, toolchain, inputs, out, members = [], composite = 
     if composite:
         args.add("-composite")
     args.add("-ld", toolchain.ld)
+    if toolchain.lld:
+        args.add("-lld")
     args.add("-o", out)
     args.add_all(inputs)
     ctx.actions.run(
@@ -162,6 +164,8 @@ def emit_link_ko(ctx, *, toolchain, headers, obj, mod_o, out):
     args = _args(ctx)
     args.add("link-ko")
     args.add("-ld", toolchain.ld)
+    if toolchain.lld:
+        args.add("-lld")
     args.add("-module-lds", headers.module_lds)
     args.add("-o", out)
     args.add_all([obj, mod_o, headers.module_common_o])
@@ -243,6 +247,8 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
     args = _args(ctx)
     args.add("link-vmlinux")
     args.add("-ld", toolchain.ld)
+    if toolchain.lld:
+        args.add("-lld")
     args.add("-fips140-ko", ko_obj)
     args.add("-fips140-hmac", hmac_obj)
     args.add("-kernel-lds", kernel_lds)

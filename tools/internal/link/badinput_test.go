@@ -60,7 +60,7 @@ func thinArchive(t *testing.T, path string, members ...string) string {
 // linker path does not exist, so running it would fail differently), with
 // an error naming the file and the problem, and leave no output behind.
 func TestBadInput(t *testing.T) {
-	noLD := Tool{"/nonexistent/ld"}
+	noLD := Tool{Path: "/nonexistent/ld"}
 	for _, tt := range []struct {
 		name string
 		// do runs the verb in dir with output dir/out and returns its error.
@@ -173,11 +173,11 @@ func TestBadInput(t *testing.T) {
 			return err
 		}, []string{"/nonexistent/ld"}},
 		{"rename: bad part name", func(t *testing.T, dir, out string) error {
-			_, err := Rename{Objcopy: Tool{"/nonexistent/objcopy"}, Part: "9lives", In: filepath.Join(dir, "x.o"), Out: out}.Run()
+			_, err := Rename{Objcopy: Tool{Path: "/nonexistent/objcopy"}, Part: "9lives", In: filepath.Join(dir, "x.o"), Out: out}.Run()
 			return err
 		}, []string{`part name "9lives" is not a C identifier`}},
 		{"rename: missing input", func(t *testing.T, dir, out string) error {
-			_, err := Rename{Objcopy: Tool{"/nonexistent/objcopy"}, Part: "x", In: filepath.Join(dir, "x.o"), Out: out}.Run()
+			_, err := Rename{Objcopy: Tool{Path: "/nonexistent/objcopy"}, Part: "x", In: filepath.Join(dir, "x.o"), Out: out}.Run()
 			return err
 		}, []string{"DIR/x.o", "cannot open"}},
 		{"gen-main: no parts", func(t *testing.T, dir, out string) error {
@@ -225,7 +225,7 @@ func TestBadInput(t *testing.T) {
 // vmlinuxInputs is a valid x86_64 vmlinux link, but for its missing linker.
 func vmlinuxInputs(t *testing.T, dir string, arch elf.Arch) Vmlinux {
 	t.Helper()
-	v := Vmlinux{LD: Tool{"/nonexistent/ld"}, Out: filepath.Join(dir, "out"), Embedded: map[string]string{}}
+	v := Vmlinux{LD: Tool{Path: "/nonexistent/ld"}, Out: filepath.Join(dir, "out"), Embedded: map[string]string{}}
 	v.Inputs = []string{blobObject(t, dir, "vmlinux.o", elf.Blob{Arch: arch, Name: "vmlinux", Section: ".rodata"}, []byte("kernel"))}
 	for _, k := range KindsFor(false, false) {
 		v.Embedded[k.Flag] = blobObject(t, dir, k.Flag+".o", elf.Blob{Arch: arch, Name: "crypto/" + k.Flag, Section: k.InputSection}, []byte(k.Flag))
@@ -252,7 +252,7 @@ func TestLinkerFailure(t *testing.T) {
 	tc := &toolchain{ld: findTool(t, "LD", "ld", elf.X86_64)}
 	dir := t.TempDir()
 	v := vmlinuxInputs(t, dir, elf.X86_64)
-	v.LD = Tool{tc.ld}
+	v.LD = Tool{Path: tc.ld}
 	v.KernelLDS = filepath.Join(dir, "vmlinux.lds")
 	if err := os.WriteFile(v.KernelLDS, []byte("SECTIONS {\n\t.text : { *(.text) \n}\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -49,6 +49,24 @@ func ArchFlags(arch elf.Arch) []string {
 // Tool is an external program run by path.
 type Tool struct {
 	Path string
+	// LLD marks ld.lld, which lacks GNU ld's --no-warn-rwx-segments (7.2's
+	// Makefile adds that flag only where the linker has it).
+	LLD bool
+}
+
+// archFlags are ArchFlags as the linker t takes them.
+func (t Tool) archFlags(arch elf.Arch) []string {
+	flags := ArchFlags(arch)
+	if !t.LLD {
+		return flags
+	}
+	var kept []string
+	for _, f := range flags {
+		if f != "--no-warn-rwx-segments" {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }
 
 // ToolError is a failed run of a tool. Its text holds the command line and

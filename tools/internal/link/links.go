@@ -27,7 +27,7 @@ type Partial struct {
 // and out the output path.
 func (p Partial) Args(arch elf.Arch, script, out string) []string {
 	args := []string{"-r"}
-	args = append(args, ArchFlags(arch)...)
+	args = append(args, p.LD.archFlags(arch)...)
 	if p.Composite {
 		args = append(args, "--build-id=none", "-o", out)
 		return append(args, p.Inputs...)
@@ -70,7 +70,7 @@ type Module struct {
 // Args is the linker command line writing out.
 func (m Module) Args(arch elf.Arch, out string) []string {
 	args := []string{"-r"}
-	args = append(args, ArchFlags(arch)...)
+	args = append(args, m.LD.archFlags(arch)...)
 	args = append(args, "--build-id=sha1", "-T", m.ModuleLDS, "-o", out)
 	return append(args, m.Objects...)
 }
@@ -119,7 +119,7 @@ func (v Vmlinux) Placement(arch elf.Arch) (Placement, error) {
 // The INSERT script comes before the kernel's: GNU ld looks the anchor up
 // in the scripts read so far only if the whole script was read later.
 func (v Vmlinux) Args(arch elf.Arch, kinds []Embedded, script, out string) []string {
-	args := ArchFlags(arch)
+	args := v.LD.archFlags(arch)
 	args = append(args, "--build-id=sha1")
 	if v.Relocatable {
 		args = append(args, "-r")

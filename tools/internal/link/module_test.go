@@ -39,7 +39,7 @@ func TestLinkKo(t *testing.T) {
 				if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				m := Module{LD: Tool{tc.ld}, ModuleLDS: lds, Objects: objs, Out: out}
+				m := Module{LD: Tool{Path: tc.ld}, ModuleLDS: lds, Objects: objs, Out: out}
 				if warn, err := m.Link(); err != nil {
 					t.Fatal(err)
 				} else if warn != "" {

@@ -57,7 +57,7 @@ func TestPartialLink(t *testing.T) {
 				if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
 					t.Fatal(err)
 				}
-				p := Partial{LD: Tool{tc.ld}, Inputs: []string{filepath.Join(dir, "crypto-module.a")}, Out: out}
+				p := Partial{LD: Tool{Path: tc.ld}, Inputs: []string{filepath.Join(dir, "crypto-module.a")}, Out: out}
 				if warn, err := p.Link(); err != nil {
 					t.Fatal(err)
 				} else if warn != "" {

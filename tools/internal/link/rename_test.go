@@ -74,7 +74,7 @@ func TestRenameAndMain(t *testing.T) {
 				}
 				obj := tc.compile(t, dir, p.name, src)
 				out := filepath.Join(dir, p.name+".renamed.o")
-				r := Rename{Objcopy: Tool{tc.objcopy}, Part: PartName(obj), In: obj, Out: out}
+				r := Rename{Objcopy: Tool{Path: tc.objcopy}, Part: PartName(obj), In: obj, Out: out}
 				if warn, err := r.Run(); err != nil {
 					t.Fatal(err)
 				} else if warn != "" {
@@ -104,7 +104,7 @@ func TestRenameAndMain(t *testing.T) {
 			}
 			run(t, dir, tc.ar, append(args, "fips140_main.o")...)
 			out := filepath.Join(dir, "fips140.o")
-			if _, err := (Partial{LD: Tool{tc.ld}, Inputs: []string{filepath.Join(dir, "crypto-module.a")}, Out: out}).Link(); err != nil {
+			if _, err := (Partial{LD: Tool{Path: tc.ld}, Inputs: []string{filepath.Join(dir, "crypto-module.a")}, Out: out}).Link(); err != nil {
 				t.Fatal(err)
 			}
 			syms := symbolStates(t, out)
@@ -136,7 +136,7 @@ func TestRenameAndMain(t *testing.T) {
 			if err := os.Mkdir(filepath.Dir(badOut), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := (Partial{LD: Tool{tc.ld}, Inputs: append(renamed, badO), Out: badOut}).Link(); err != nil {
+			if _, err := (Partial{LD: Tool{Path: tc.ld}, Inputs: append(renamed, badO), Out: badOut}).Link(); err != nil {
 				t.Fatal(err)
 			}
 			if w := modpostMismatches(t, modpost, badOut); !strings.Contains(w, "fips140_parts+0x8 (section: .data) -> __fips140_init_serpent_generic") {

@@ -110,7 +110,7 @@ func TestLinkVmlinux(t *testing.T) {
 							if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 								t.Fatal(err)
 							}
-							v := Vmlinux{LD: Tool{tc.ld}, KernelLDS: m.kernelLDS, Relocatable: m.relocatable,
+							v := Vmlinux{LD: Tool{Path: tc.ld}, KernelLDS: m.kernelLDS, Relocatable: m.relocatable,
 								Inputs: []string{vmlinuxO}, Embedded: objs, BTF: ks.btf, Dual: ks.dual, Out: out}
 							if warn, err := v.Link(); err != nil {
 								t.Fatal(err)

@@ -4,7 +4,11 @@
 
 #define __used __attribute__((__used__))
 #define __section(s) __attribute__((__section__(s)))
+#ifdef __clang__
+#define __visible
+#else
 #define __visible __attribute__((__externally_visible__))
+#endif
 #define __aligned(n) __attribute__((__aligned__(n)))
 
 #define __stringify_1(x) #x

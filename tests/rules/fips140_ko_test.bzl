@@ -1,0 +1,78 @@
+"""Analysis tests: the argv of fips140_ko's and vmlinux_with_fips140's actions on the example."""
+
+load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
+
+def _args(action):
+    # The helper's arguments, without the helper itself. (Long ones go to a
+    # param file when the action runs; argv shows them expanded.)
+    return action.argv[1:]
+
+def _by_mnemonic(env, mnemonic):
+    return [a for a in analysistest.target_actions(env) if a.mnemonic == mnemonic]
+
+def _basenames(paths):
+    return [p.split("/")[-1] for p in paths]
+
+def _fips140_ko_impl(ctx):
+    env = analysistest.begin(ctx)
+
+    archive = _by_mnemonic(env, "KernelArchive")
+    asserts.equals(env, 1, len(archive))
+    argv = _args(archive[0])
+    asserts.equals(env, ["create", "-format", "thin", "-o"], argv[:4])
+    asserts.equals(
+        env,
+        ["cipher_core.o", "rot13.o", "xor8.o", "sum16_core.o", "sum16_glue.o", "fips140-main.o"],
+        _basenames(argv[5:]),
+        "archive members must be in fips140_ko.objs order, the generated main last",
+    )
+
+    modposts = _by_mnemonic(env, "KernelModpost")
+    asserts.equals(env, 2, len(modposts), "a -c pass for fips140 and a normal one for the =m modules")
+    crypto = [a for a in modposts if "-c" in _args(a)]
+    asserts.equals(env, 1, len(crypto))
+    argv = _args(crypto[0])
+    asserts.equals(env, "-M", argv[0])
+    asserts.true(env, argv[argv.index("-o") + 1].endswith("crypto/fips140/.fips140.symvers"), "modpost -c writes .fips140.symvers")
+    asserts.true(env, argv[-1].endswith("crypto/fips140/fips140.o"), "modpost -c reads fips140.o")
+    normal = [a for a in modposts if "-c" not in _args(a)][0]
+    inputs = [i for i in _args(normal)]
+    asserts.true(env, any([i.endswith(".fips140.symvers") for i in inputs]), "the =m pass reads fips140's exports")
+
+    partial = [a for a in _by_mnemonic(env, "KernelPartialLink") if "-composite" not in _args(a)]
+    asserts.equals(env, 1, len(partial), "one initcall-level partial link: fips140.o")
+    argv = _args(partial[0])
+    asserts.equals(env, "partial-link", argv[0])
+    asserts.true(env, argv[-1].endswith("crypto/fips140/crypto-module.a"), "fips140.o is linked from the archive")
+
+    kos = _by_mnemonic(env, "KernelLinkModule")
+    names = sorted([_args(a)[_args(a).index("-o") + 1].split("/")[-1] for a in kos])
+    asserts.equals(env, ["fips140.ko", "toy_cipher.ko"], names)
+    return analysistest.end(env)
+
+fips140_ko_test = analysistest.make(
+    _fips140_ko_impl,
+    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
+)
+
+def _vmlinux_impl(ctx):
+    env = analysistest.begin(ctx)
+    hmac = _by_mnemonic(env, "Fips140Hmac")
+    asserts.equals(env, 1, len(hmac))
+    argv = _args(hmac[0])
+    asserts.equals(env, "sign", argv[0])
+    asserts.true(env, argv[argv.index("--config") + 1].endswith(".config"), "the key comes from the .config")
+    asserts.true(env, argv[argv.index("--module") + 1].endswith("crypto/fips140/fips140.ko"), "the HMAC covers fips140.ko")
+    embeds = sorted([_args(a)[_args(a).index("-section") + 1] for a in _by_mnemonic(env, "Fips140Embed")])
+    asserts.equals(env, [".fips140_digest", ".fips140_module_data"], embeds)
+    link = _by_mnemonic(env, "KernelLinkVmlinux")
+    asserts.equals(env, 1, len(link))
+    argv = _args(link[0])
+    asserts.equals(env, "link-vmlinux", argv[0])
+    asserts.true(env, argv[argv.index("-kernel-lds") + 1].endswith("vmlinux.lds"), "the kernel's own script")
+    return analysistest.end(env)
+
+vmlinux_test = analysistest.make(
+    _vmlinux_impl,
+    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
+)

@@ -16,8 +16,15 @@ import (
 // archive's members are opened where they live. Errors name the file (for
 // an archive member, "archive(member)").
 func objects(inputs []string) (elf.Arch, error) {
+	arch, _, err := scan(inputs)
+	return arch, err
+}
+
+// scan is objects, and also reports whether any object has one of the
+// seed's .fips_initcallN sections.
+func scan(inputs []string) (arch elf.Arch, initcalls bool, err error) {
 	if len(inputs) == 0 {
-		return 0, errors.New("no input objects")
+		return 0, false, errors.New("no input objects")
 	}
 	var files []*elf.File
 	var closers []io.Closer
@@ -31,16 +38,23 @@ func objects(inputs []string) (elf.Arch, error) {
 		files = append(files, fs...)
 		closers = append(closers, cs...)
 		if err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
 	if len(files) == 0 {
-		return 0, fmt.Errorf("%s: no objects in the input", inputs[0])
+		return 0, false, fmt.Errorf("%s: no objects in the input", inputs[0])
 	}
 	if err := elf.SameArch(files); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return files[0].Arch, nil
+	for _, f := range files {
+		for level := 0; level < 3; level++ {
+			if f.Section(fmt.Sprintf(".fips_initcall%d", level)) != nil {
+				initcalls = true
+			}
+		}
+	}
+	return files[0].Arch, initcalls, nil
 }
 
 // openInput opens one object, or each object of an archive. The caller

@@ -37,11 +37,31 @@ func (p Partial) Args(arch elf.Arch, script, out string) []string {
 	return append(args, "--no-whole-archive", "-o", out)
 }
 
+// argsWithoutScript is Args without the initcall script, for inputs that
+// have no initcall sections.
+func (p Partial) argsWithoutScript(arch elf.Arch, out string) []string {
+	args := []string{"-r"}
+	args = append(args, p.LD.archFlags(arch)...)
+	args = append(args, "--build-id=none", "--whole-archive")
+	args = append(args, p.Inputs...)
+	return append(args, "--no-whole-archive", "-o", out)
+}
+
 // Link checks the inputs and links. It returns the linker's warnings.
+// Without any .fips_initcallN input section it links without the initcall
+// script, which would otherwise leave an empty, non-allocated .init.data
+// that modpost warns about.
 func (p Partial) Link() (warnings string, err error) {
-	arch, err := objects(p.Inputs)
+	arch, initcalls, err := scan(p.Inputs)
 	if err != nil {
 		return "", err
+	}
+	if !p.Composite && !initcalls {
+		err = atomicfile.Produce(p.Out, func(tmp string) error {
+			warnings, err = p.LD.Run(p.argsWithoutScript(arch, tmp))
+			return err
+		})
+		return warnings, err
 	}
 	if p.Composite {
 		err = atomicfile.Produce(p.Out, func(tmp string) error {

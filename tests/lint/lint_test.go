@@ -44,7 +44,8 @@ func workspaceRoot(t *testing.T) string {
 }
 
 // sourceFiles lists the tree's files for which keep returns true, skipping
-// hidden directories, Bazel's convenience symlinks and testdata fixtures.
+// hidden directories, Bazel's convenience symlinks, testdata fixtures and
+// nested modules.
 func sourceFiles(t *testing.T, root string, keep func(name string) bool) []string {
 	t.Helper()
 	var files []string
@@ -55,6 +56,13 @@ func sourceFiles(t *testing.T, root string, keep func(name string) bool) []strin
 		name := d.Name()
 		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
 			return filepath.SkipDir
+		}
+		// A nested module (an e2e scenario) is a user's workspace, written
+		// as a user would; it is not this tree's to format.
+		if d.IsDir() && path != root {
+			if _, err := os.Stat(filepath.Join(path, "MODULE.bazel")); err == nil {
+				return filepath.SkipDir
+			}
 		}
 		if d.Type()&fs.ModeSymlink != 0 || d.IsDir() {
 			return nil

@@ -11,29 +11,14 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/btf/btftest"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	goldenfile "github.com/rules-fips140/rules_fips140/tools/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test -update to accept)", path)
-	}
+	goldenfile.Check(t, name, got, *update)
 }
 
 // runCLI runs btfsplit with args and returns its exit code and output, with

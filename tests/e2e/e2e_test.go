@@ -44,7 +44,9 @@ func bazel(t *testing.T, dir, outputBase, rulesDir string, args ...string) strin
 	if len(args) > 0 && args[0] != "shutdown" {
 		extra := []string{"--override_module=rules_fips140=" + rulesDir}
 		if args[0] == "build" {
-			extra = append(extra, "--symlink_prefix=/")
+			// Bazel 7's sandboxes get a private /tmp; a checkout under /tmp
+			// must be mounted into them explicitly.
+			extra = append(extra, "--symlink_prefix=/", "--sandbox_add_mount_pair="+rulesDir)
 		}
 		args = append(args[:1:1], append(extra, args[1:]...)...)
 	}

@@ -23,14 +23,10 @@ package btf
 //                               host's apt sources)
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	delf "debug/elf"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,10 +34,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	ebtf "github.com/cilium/ebpf/btf"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
 
@@ -50,22 +46,16 @@ import (
 
 const chrootEnv = "FIPS140_TEST_CHROOT"
 
-// deb is a Debian package pinned by its pool path and sha256.
-type deb struct{ path, sha256 string }
-
-// The 7.2.13+deb14 packages every architecture needs: the common headers,
-// and kbuild (gen-btf.sh, Makefile.btf, resolve_btfids; the amd64 build
-// serves both architectures).
-var debsCommon = []deb{
-	{"pool/main/l/linux/linux-headers-7.2.13+deb14-common_7.2.13-1_all.deb", "5067c68cf803b385f72e6ea530cfbb9226f5eb91bfb7e256b6fcb4f87fd6279c"},
-	{"pool/main/l/linux/linux-kbuild-7.2.13+deb14_7.2.13-1_amd64.deb", "0cecebac12f863b32f0b0a5b48b3b762240ff614603e9d8fd550fc095de0e610"},
-}
+// The 7.2.13+deb14 packages every architecture needs besides its headers:
+// the common headers, and kbuild (gen-btf.sh, Makefile.btf, resolve_btfids;
+// the amd64 build serves both architectures).
+var debsCommon = []debpkg.Pin{debpkg.HeadersCommon, debpkg.KbuildAmd64}
 
 // kernel is one architecture's headers package (with the BTF-only vmlinux)
 // and the tools that build a module for it.
 type kernel struct {
 	arch     elf.Arch
-	headers  deb
+	headers  debpkg.Pin
 	dir      string   // the headers' directory in the package
 	srcArch  string   // the kernel's SRCARCH
 	cross    string   // the tools' prefix
@@ -77,7 +67,7 @@ type kernel struct {
 var kernels = []kernel{
 	{
 		arch:     elf.X86_64,
-		headers:  deb{"pool/main/l/linux/linux-headers-7.2.13+deb14-amd64_7.2.13-1_amd64.deb", "ca62a68d18f87235d0c32b1a3e129f9cb7859ac5e6a0c95574081f02faed8573"},
+		headers:  debpkg.HeadersAmd64,
 		dir:      "usr/src/linux-headers-7.2.13+deb14-amd64",
 		srcArch:  "x86",
 		cross:    "x86_64-linux-gnu-",
@@ -87,7 +77,7 @@ var kernels = []kernel{
 	},
 	{
 		arch:     elf.ARM64,
-		headers:  deb{"pool/main/l/linux/linux-headers-7.2.13+deb14-arm64_7.2.13-1_arm64.deb", "13e730015bcb43fd34aa9686295c2dff52f7e5ac30ed9975d282275afdf11546"},
+		headers:  debpkg.HeadersArm64,
 		dir:      "usr/src/linux-headers-7.2.13+deb14-arm64",
 		srcArch:  "arm64",
 		cross:    "aarch64-linux-gnu-",
@@ -210,89 +200,6 @@ func workDir(t *testing.T) string {
 	return dir
 }
 
-// mirror is the Debian mirror's URL: FIPS140_TEST_DEBIAN_MIRROR, else the
-// first non-security URI of the host's apt sources.
-func mirror() string {
-	if m := os.Getenv("FIPS140_TEST_DEBIAN_MIRROR"); m != "" {
-		return strings.TrimRight(m, "/")
-	}
-	for _, f := range []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"} {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 2 || (fields[0] != "URIs:" && fields[0] != "deb") {
-				continue
-			}
-			for _, u := range fields[1:] {
-				if strings.HasPrefix(u, "http") && !strings.Contains(u, "security") {
-					return strings.TrimRight(u, "/")
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// fetch returns the path of d in the cache, downloading it if needed, or
-// skips the test when it cannot be had.
-func fetch(t *testing.T, d deb) string {
-	t.Helper()
-	cache := os.Getenv("FIPS140_TEST_DEB_CACHE")
-	if cache == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			t.Skipf("no cache directory for Debian packages: set FIPS140_TEST_DEB_CACHE (%v)", err)
-		}
-		cache = filepath.Join(dir, "rules_fips140", "debs")
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(cache, filepath.Base(d.path))
-	if data, err := os.ReadFile(path); err == nil {
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) == d.sha256 {
-			return path
-		}
-	}
-	m := mirror()
-	if m == "" {
-		t.Skipf("no Debian mirror for %s: set FIPS140_TEST_DEBIAN_MIRROR or put it in %s", filepath.Base(d.path), cache)
-	}
-	client := &http.Client{Timeout: 5 * time.Minute}
-	resp, err := client.Get(m + "/" + d.path)
-	if err != nil {
-		t.Skipf("cannot download %s (offline?): %v", filepath.Base(d.path), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Skipf("cannot download %s: %s", filepath.Base(d.path), resp.Status)
-	}
-	tmp, err := os.CreateTemp(cache, ".download-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(tmp.Name())
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), resp.Body); err != nil {
-		tmp.Close()
-		t.Skipf("downloading %s: %v", filepath.Base(d.path), err)
-	}
-	if err := tmp.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != d.sha256 {
-		t.Fatalf("%s: sha256 %s, want %s", d.path, got, d.sha256)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // kernelTree returns a tree with k's headers, the common headers and
 // kbuild: FIPS140_TEST_KERNEL_TREE_<ARCH>'s, or the packages downloaded and
 // unpacked into a work directory.
@@ -306,8 +213,12 @@ func kernelTree(t *testing.T, k kernel) string {
 	}
 	dpkgDeb := findTool(t, "FIPS140_TEST_DPKG_DEB", "dpkg-deb")
 	var debs []string
-	for _, d := range append([]deb{k.headers}, debsCommon...) {
-		debs = append(debs, fetch(t, d))
+	for _, pin := range append([]debpkg.Pin{k.headers}, debsCommon...) {
+		path, err := debpkg.Fetch(pin)
+		if err != nil {
+			t.Skipf("%s %s unavailable (offline?): %v", pin.Package, pin.Version, err)
+		}
+		debs = append(debs, path)
 	}
 	dir := workDir(t)
 	tree := filepath.Join(dir, "tree")

@@ -1,7 +1,7 @@
 """The fips140_ko rule: the standalone FIPS 140 module and the `=m` crypto modules."""
 
 load(":actions/compile.bzl", "emit_compile", "module_defines")
-load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_archive", "emit_gen_main", "emit_link_ko", "emit_modpost", "emit_partial_link")
+load(":actions/helpers.bzl", "HELPER_ATTRS", "before_objtool", "emit_archive", "emit_gen_main", "emit_link_ko", "emit_modpost", "emit_partial_link", "finish_objtool")
 load(":providers.bzl", "CryptoObjsInfo", "Fips140ModuleInfo", "KernelConfigInfo", "KernelHeadersInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
@@ -15,7 +15,9 @@ _ATTRS = {
 
 def _link_module(ctx, *, toolchain, headers, dir, name, obj, mod_c):
     mod_o = ctx.actions.declare_file("%s/%s.mod.o" % (dir, name))
-    emit_compile(ctx, toolchain = toolchain, headers = headers, src = mod_c, out = mod_o, defines = module_defines(name + "_mod", name))
+    pre = before_objtool(ctx, headers = headers, out = mod_o)
+    emit_compile(ctx, toolchain = toolchain, headers = headers, src = mod_c, out = pre, defines = module_defines(name + "_mod", name))
+    finish_objtool(ctx, headers = headers, pre = pre, out = mod_o)
     ko = ctx.actions.declare_file("%s/%s.ko" % (dir, name))
     emit_link_ko(ctx, toolchain = toolchain, headers = headers, obj = obj, mod_o = mod_o, out = ko)
     return ko
@@ -51,7 +53,9 @@ def _fips140_ko_impl(ctx):
     archive = ctx.actions.declare_file(fips_dir + "/crypto-module.a")
     emit_archive(ctx, objects = objects, out = archive)
     fips140_o = ctx.actions.declare_file(fips_dir + "/fips140.o")
-    emit_partial_link(ctx, toolchain = toolchain, inputs = [archive], members = objects, out = fips140_o)
+    pre = before_objtool(ctx, headers = headers, out = fips140_o)
+    emit_partial_link(ctx, toolchain = toolchain, inputs = [archive], members = objects, out = pre)
+    finish_objtool(ctx, headers = headers, pre = pre, out = fips140_o)
 
     strip_prefix = "%s/%s/" % (ctx.bin_dir.path, "/".join([p for p in [ctx.label.workspace_root, ctx.label.package, top] if p]))
     vmlinux_symvers = [headers.symvers] if headers.symvers else []
@@ -71,7 +75,9 @@ def _fips140_ko_impl(ctx):
         mod_objs, mod_cs = [], []
         for i in mods:
             obj = ctx.actions.declare_file("%s/crypto/%s.o" % (top, i.name))
-            emit_partial_link(ctx, toolchain = toolchain, inputs = i.objects, out = obj, composite = True)
+            pre = before_objtool(ctx, headers = headers, out = obj)
+            emit_partial_link(ctx, toolchain = toolchain, inputs = i.objects, out = pre, composite = True)
+            finish_objtool(ctx, headers = headers, pre = pre, out = obj)
             mod_objs.append(obj)
             mod_cs.append(ctx.actions.declare_file("%s/crypto/%s.mod.c" % (top, i.name)))
         module_symvers = ctx.actions.declare_file(top + "/Module.symvers")
@@ -92,7 +98,8 @@ fips140_ko = rule(
     doc = """Builds `crypto/fips140/fips140.ko` from the `=y` crypto_objs, as the seed's kbuild does:
 a thin archive in link order, a partial link that keeps the `.fips_initcallN` levels
 (`fips140.lds`), modpost `-c` (writing `.fips140.symvers`), the `.mod.c` compile and the
-`.ko` link with the kernel's module.lds. The `=m` crypto_objs become their own marked
+`.ko` link with the kernel's module.lds. When the kernel has objtool (x86_64), it runs on
+each linked module object, `.mod.o` and `.module-common.o`, as kbuild does. The `=m` crypto_objs become their own marked
 `crypto/<name>.ko` files. Unmodified upstream parts are called by a generated main.""",
     attrs = _ATTRS,
     provides = [Fips140ModuleInfo],

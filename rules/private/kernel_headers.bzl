@@ -1,6 +1,7 @@
 """The kernel_headers rule: what module objects of one kernel build against."""
 
 load(":actions/compile.bzl", "emit_compile", "module_defines")
+load(":actions/helpers.bzl", "before_objtool", "finish_objtool")
 load(":providers.bzl", "KernelHeadersInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
@@ -11,6 +12,8 @@ _ATTRS = {
     "include_dirs": attr.string_list(doc = "Include directories, relative to this package; each becomes `-I`."),
     "module_common_c": attr.label(mandatory = True, allow_single_file = [".c"], doc = "The kernel's scripts/module-common.c (vermagic), compiled once into `.module-common.o`."),
     "module_lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's module linker script."),
+    "objtool": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "The kernel's objtool (x86_64 kernels with CONFIG_OBJTOOL), e.g. linux-kbuild's `tools/objtool/objtool.real-x86`. Set together with objtool_args."),
+    "objtool_args": attr.string_list(doc = "The arguments kbuild gives objtool for module objects (its `objtool-args`, which include `--link --module` on kernels with CONFIG_X86_KERNEL_IBT)."),
     "symvers": attr.label(allow_single_file = True, doc = "vmlinux's Module.symvers."),
 }
 
@@ -18,7 +21,15 @@ def _include_flag(ctx, rel):
     path = "/".join([p for p in [ctx.label.workspace_root, ctx.label.package, rel] if p])
     return ["-I" + path, "-I" + ctx.bin_dir.path + "/" + path]
 
+def _check_objtool(ctx):
+    if bool(ctx.file.objtool) != bool(ctx.attr.objtool_args):
+        fail("%s: objtool and objtool_args go together: set both or neither" % ctx.label)
+    for want in ["--link", "--module"] if ctx.file.objtool else []:
+        if want not in ctx.attr.objtool_args:
+            fail("%s: objtool_args lack %s: only kernels whose objtool pass runs on linked module objects (CONFIG_X86_KERNEL_IBT or LTO_CLANG) are supported" % (ctx.label, want))
+
 def _kernel_headers_impl(ctx):
+    _check_objtool(ctx)
     toolchain = ctx.toolchains[_TOOLCHAIN].kernel
     cflags = []
     for rel in ctx.attr.include_dirs:
@@ -26,15 +37,26 @@ def _kernel_headers_impl(ctx):
     cflags.extend(ctx.attr.cflags)
     hdrs = depset(ctx.files.hdrs)
     common = ctx.actions.declare_file(ctx.label.name + "/.module-common.o")
-    partial = KernelHeadersInfo(arch = toolchain.arch, cflags = cflags, hdrs = hdrs, module_common_o = None, module_lds = None, symvers = None)
+    partial = KernelHeadersInfo(
+        arch = toolchain.arch,
+        cflags = cflags,
+        hdrs = hdrs,
+        module_common_o = None,
+        module_lds = None,
+        objtool = ctx.file.objtool,
+        objtool_args = ctx.attr.objtool_args,
+        symvers = None,
+    )
+    pre = before_objtool(ctx, headers = partial, out = common)
     emit_compile(
         ctx,
         toolchain = toolchain,
         headers = partial,
         src = ctx.file.module_common_c,
-        out = common,
+        out = pre,
         defines = module_defines("module_common", "module_common"),
     )
+    finish_objtool(ctx, headers = partial, pre = pre, out = common)
     return [
         DefaultInfo(files = depset([common])),
         KernelHeadersInfo(
@@ -43,6 +65,8 @@ def _kernel_headers_impl(ctx):
             hdrs = hdrs,
             module_common_o = common,
             module_lds = ctx.file.module_lds,
+            objtool = ctx.file.objtool,
+            objtool_args = ctx.attr.objtool_args,
             symvers = ctx.file.symvers,
         ),
     ]
@@ -50,7 +74,7 @@ def _kernel_headers_impl(ctx):
 kernel_headers = rule(
     implementation = _kernel_headers_impl,
     doc = "A kernel's headers, compile flags, module.lds and Module.symvers, for building modules against it with the target platform's kernel toolchain.",
-    attrs = _ATTRS,
+    attrs = _ATTRS | {"_ldwrap": attr.label(default = "//tools/ldwrap", executable = True, cfg = "exec")},
     provides = [KernelHeadersInfo],
     toolchains = [_TOOLCHAIN],
 )

@@ -37,6 +37,8 @@ KernelHeadersInfo = provider(
         "hdrs": "depset of Files: every header and file the compile flags refer to.",
         "module_common_o": "File: `.module-common.o`, compiled from the kernel's module-common.c, linked into every .ko.",
         "module_lds": "File: the kernel's module linker script.",
+        "objtool": "File or None: the kernel's objtool (exec-configured). When set, it runs on every linked module object, `.mod.o` and `.module-common.o`.",
+        "objtool_args": "list of strings: objtool's arguments for module objects, with `--link --module`.",
         "symvers": "File or None: vmlinux's Module.symvers.",
     },
 )

@@ -76,3 +76,46 @@ vmlinux_test = analysistest.make(
     _vmlinux_impl,
     config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
 )
+
+OBJTOOL_ARGS = ["--orc", "--retpoline", "--rethunk", "--link", "--module"]
+
+def _objtool_impl(ctx):
+    env = analysistest.begin(ctx)
+    runs = _by_mnemonic(env, "KernelObjtool")
+    outs = sorted([_args(a)[_args(a).index("-o") + 1].split("/")[-1] for a in runs])
+
+    # .module-common.o is kernel_headers' action, not the module's.
+    asserts.equals(env, ["fips140.mod.o", "fips140.o", "toy_cipher.mod.o", "toy_cipher.o"], outs)
+    for a in runs:
+        argv = _args(a)
+        asserts.equals(env, "objtool", argv[0])
+        asserts.true(env, argv[argv.index("-objtool") + 1].endswith("objtool.real-x86"), "the kernel's objtool")
+        asserts.equals(env, ["-arg=" + x for x in OBJTOOL_ARGS], [x for x in argv if x.startswith("-arg=")], "the kernel's objtool-args, in order")
+        asserts.true(env, argv[-1].endswith(".pre-objtool.o"), "objtool reads the object before objtool")
+
+    # What the module links, and modpost reads, are objtool's outputs.
+    linked = _by_mnemonic(env, "KernelPartialLink")
+    asserts.true(env, all([_args(a)[_args(a).index("-o") + 1].endswith(".pre-objtool.o") for a in linked]), "partial links write the pre-objtool objects")
+    kos = [a for a in _by_mnemonic(env, "KernelLinkModule") if _args(a)[_args(a).index("-o") + 1].endswith("fips140.ko")]
+    inputs = _basenames(_args(kos[0])[-3:])
+    asserts.equals(env, ["fips140.o", "fips140.mod.o", ".module-common.o"], inputs)
+    crypto = [a for a in _by_mnemonic(env, "KernelModpost") if "-c" in _args(a)][0]
+    asserts.equals(env, "fips140.o", _basenames(_args(crypto))[-1])
+    return analysistest.end(env)
+
+objtool_test = analysistest.make(
+    _objtool_impl,
+    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
+)
+
+def _bad_objtool_impl(ctx):
+    env = analysistest.begin(ctx)
+    asserts.expect_failure(env, ctx.attr.message)
+    return analysistest.end(env)
+
+bad_objtool_test = analysistest.make(
+    _bad_objtool_impl,
+    attrs = {"message": attr.string()},
+    expect_failure = True,
+    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
+)

@@ -9,6 +9,7 @@
 //	                    [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
 //	                    [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
 //	ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
+//	ldwrap objtool      -objtool OBJTOOL -arg=ARG... -o OUT IN
 //	ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
 //	ldwrap script       initcalls|placement [-arch A] [-btf] [-dual] [-insert ...] -o OUT
 //
@@ -37,6 +38,7 @@ const usage = `usage:
                       [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
                       [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
   ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
+  ldwrap objtool      -objtool OBJTOOL -arg=ARG... -o OUT IN
   ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
   ldwrap script       initcalls|placement [-arch x86_64|arm64] [-btf] [-dual] [-insert ...] -o OUT
 `
@@ -48,6 +50,7 @@ type options struct {
 	module  link.Module
 	vmlinux link.Vmlinux
 	rename  link.Rename
+	objtool link.Objtool
 	genMain struct {
 		objects []string
 		opts    link.MainOptions
@@ -88,7 +91,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	o.verb = args[0]
 	fs := flag.NewFlagSet("ldwrap "+o.verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ld, objcopy, out string
+	var ld, objcopy, objtool, out string
 	var lld bool
 	var rest func() error // checks after parsing
 	toolFlag := func(p *string, name string) {
@@ -149,6 +152,16 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 				o.rename.Part = link.PartName(o.rename.In)
 			}
 			return need(objcopy != "", "-objcopy")
+		}
+	case "objtool":
+		toolFlag(&objtool, "objtool")
+		fs.Var((*stringList)(&o.objtool.Args), "arg", "an objtool argument, e.g. -arg=--orc (repeatable, in order)")
+		rest = func() error {
+			if fs.NArg() != 1 {
+				return errors.New("want exactly one input object")
+			}
+			o.objtool.Objtool, o.objtool.In, o.objtool.Out = link.Tool{Path: objtool}, fs.Arg(0), out
+			return need(objtool != "", "-objtool", len(o.objtool.Args) > 0, "-arg")
 		}
 	case "gen-main":
 		fs.StringVar(&o.genMain.opts.SelftestWait, "selftest-wait", "", "a `void f(void)` the failure path calls to wait for self-tests before unwinding")
@@ -230,6 +243,8 @@ func do(o options) (warnings string, err error) {
 		return o.vmlinux.Link()
 	case "rename-init":
 		return o.rename.Run()
+	case "objtool":
+		return o.objtool.Run()
 	case "gen-main":
 		parts, err := link.PartsFromObjects(o.genMain.objects)
 		if err != nil {

@@ -43,9 +43,16 @@ def debian_mirror(rctx):
                     return field.rstrip("/")
     fail("no Debian mirror found: /etc/apt/sources.list.d/debian.sources and /etc/apt/sources.list name none; set --repo_env=%s=URL" % _MIRROR_ENV)
 
-def _debian_packages_impl(rctx):
+def fetch_debs(rctx, packages, strip_prefix = ""):
+    """Downloads pinned packages and unpacks their data into the repository.
+
+    Args:
+      rctx: the repository_ctx.
+      packages: dict of pool path to sha256.
+      strip_prefix: a directory prefix to strip from every package's files.
+    """
     mirror = debian_mirror(rctx)
-    for filename, sha256 in sorted(rctx.attr.packages.items()):
+    for filename, sha256 in sorted(packages.items()):
         rctx.download_and_extract(
             url = "%s/%s" % (mirror, filename),
             sha256 = sha256,
@@ -55,8 +62,11 @@ def _debian_packages_impl(rctx):
         data = [f for f in rctx.path("_deb").readdir() if f.basename.startswith("data.tar")]
         if len(data) != 1:
             fail("%s: expected one data.tar.* member in the package, found %d" % (filename, len(data)))
-        rctx.extract(data[0], stripPrefix = rctx.attr.strip_prefix)
+        rctx.extract(data[0], stripPrefix = strip_prefix)
         rctx.delete("_deb")
+
+def _debian_packages_impl(rctx):
+    fetch_debs(rctx, rctx.attr.packages, rctx.attr.strip_prefix)
     if rctx.attr.archive:
         _extract_members(rctx)
     elif rctx.attr.archive_members or rctx.attr.archive_prefix:
@@ -112,37 +122,4 @@ kept from it.""",
         "strip_prefix": attr.string(doc = "A directory prefix to strip from every package's files."),
     },
     environ = [_MIRROR_ENV],
-)
-
-_packages_tag = tag_class(
-    doc = "Debian packages to fetch into one tree, repository `name`.",
-    attrs = {
-        "archive": attr.string(doc = "See debian_packages."),
-        "archive_members": attr.string_list(doc = "See debian_packages."),
-        "archive_prefix": attr.string(doc = "See debian_packages."),
-        "build_file_content": attr.string(doc = "See debian_packages."),
-        "name": attr.string(mandatory = True, doc = "The repository's name."),
-        "packages": attr.string_dict(mandatory = True, doc = "See debian_packages."),
-        "strip_prefix": attr.string(doc = "See debian_packages."),
-    },
-)
-
-def _debian_impl(mctx):
-    for mod in mctx.modules:
-        for tag in mod.tags.packages:
-            debian_packages(
-                name = tag.name,
-                packages = tag.packages,
-                strip_prefix = tag.strip_prefix,
-                build_file_content = tag.build_file_content,
-                archive = tag.archive,
-                archive_members = tag.archive_members,
-                archive_prefix = tag.archive_prefix,
-            )
-    return mctx.extension_metadata(reproducible = True)
-
-debian = module_extension(
-    implementation = _debian_impl,
-    doc = "Fetches pinned Debian packages (kernel headers, kbuild tools, sources).",
-    tag_classes = {"packages": _packages_tag},
 )

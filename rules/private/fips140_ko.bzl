@@ -61,7 +61,7 @@ def _fips140_ko_impl(ctx):
     vmlinux_symvers = [headers.symvers] if headers.symvers else []
     symvers = ctx.actions.declare_file(fips_dir + "/.fips140.symvers")
     fips140_mod_c = ctx.actions.declare_file(fips_dir + "/fips140.mod.c")
-    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, strip_prefix = strip_prefix)
+    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, external = headers.external_modules, strip_prefix = strip_prefix)
     ko = _link_module(ctx, toolchain = toolchain, headers = headers, dir = fips_dir, name = "fips140", obj = fips140_o, mod_c = fips140_mod_c)
 
     order = ctx.actions.declare_file(fips_dir + "/.fips140.order")
@@ -81,7 +81,7 @@ def _fips140_ko_impl(ctx):
             mod_objs.append(obj)
             mod_cs.append(ctx.actions.declare_file("%s/crypto/%s.mod.c" % (top, i.name)))
         module_symvers = ctx.actions.declare_file(top + "/Module.symvers")
-        emit_modpost(ctx, objects = mod_objs, symvers_in = vmlinux_symvers + [symvers], symvers_out = module_symvers, mod_cs = mod_cs, crypto = False, strip_prefix = strip_prefix)
+        emit_modpost(ctx, objects = mod_objs, symvers_in = vmlinux_symvers + [symvers], symvers_out = module_symvers, mod_cs = mod_cs, crypto = False, external = headers.external_modules, strip_prefix = strip_prefix)
         for i, obj, mod_c in zip(mods, mod_objs, mod_cs):
             crypto_modules.append(_link_module(ctx, toolchain = toolchain, headers = headers, dir = top + "/crypto", name = i.name, obj = obj, mod_c = mod_c))
 

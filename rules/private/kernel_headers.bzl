@@ -7,7 +7,8 @@ load(":providers.bzl", "KernelHeadersInfo")
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
 _ATTRS = {
-    "cflags": attr.string_list(doc = "The kernel's compile flags for module objects, after the include directories."),
+    "cflags": attr.string_list(doc = "The kernel's compile flags for module objects, after the include directories. `$(PACKAGE_DIR)` in a flag stands for this package's directory in the execution root (for headers in an external repository)."),
+    "external_modules": attr.bool(doc = "Modules built against these headers are external modules (kbuild's `M=`), as against an installed kernel: modpost runs with `-e`, so exports that Module.symvers names for the kernel's own modules may be exported again."),
     "hdrs": attr.label_list(allow_files = True, doc = "Every header (and file) the flags refer to."),
     "include_dirs": attr.string_list(doc = "Include directories, relative to this package; each becomes `-I`."),
     "module_common_c": attr.label(mandatory = True, allow_single_file = [".c"], doc = "The kernel's scripts/module-common.c (vermagic), compiled once into `.module-common.o`."),
@@ -34,12 +35,14 @@ def _kernel_headers_impl(ctx):
     cflags = []
     for rel in ctx.attr.include_dirs:
         cflags.extend(_include_flag(ctx, rel))
-    cflags.extend(ctx.attr.cflags)
+    package_dir = "/".join([p for p in [ctx.label.workspace_root, ctx.label.package] if p]) or "."
+    cflags.extend([f.replace("$(PACKAGE_DIR)", package_dir) for f in ctx.attr.cflags])
     hdrs = depset(ctx.files.hdrs)
     common = ctx.actions.declare_file(ctx.label.name + "/.module-common.o")
     partial = KernelHeadersInfo(
         arch = toolchain.arch,
         cflags = cflags,
+        external_modules = ctx.attr.external_modules,
         hdrs = hdrs,
         module_common_o = None,
         module_lds = None,
@@ -62,6 +65,7 @@ def _kernel_headers_impl(ctx):
         KernelHeadersInfo(
             arch = toolchain.arch,
             cflags = cflags,
+            external_modules = ctx.attr.external_modules,
             hdrs = hdrs,
             module_common_o = common,
             module_lds = ctx.file.module_lds,

@@ -34,6 +34,7 @@ KernelHeadersInfo = provider(
     fields = {
         "arch": "The kernel ARCH: `x86_64` or `arm64`.",
         "cflags": "list of strings: the kernel's compile flags for module objects (include paths as exec paths), without the per-object defines.",
+        "external_modules": "bool: modules built against these headers are external (kbuild's `M=`): modpost runs with `-e`.",
         "hdrs": "depset of Files: every header and file the compile flags refer to.",
         "module_common_o": "File: `.module-common.o`, compiled from the kernel's module-common.c, linked into every .ko.",
         "module_lds": "File: the kernel's module linker script.",

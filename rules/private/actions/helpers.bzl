@@ -176,7 +176,7 @@ def emit_gen_main(ctx, *, objects, initcalls, out):
         progress_message = "Generating %{output}",
     )
 
-def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, strip_prefix):
+def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, external, strip_prefix):
     """Runs modpost over module objects, writing each <obj>.mod.c and a Module.symvers.
 
     Args:
@@ -186,12 +186,15 @@ def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, strip
       symvers_out: the Module.symvers File to write.
       mod_cs: list of Files: the <obj>.mod.c each object gets, beside it.
       crypto: run in the seed's crypto mode (`-c`).
+      external: the modules are external modules (`-e`).
       strip_prefix: the directory prefix to remove from object paths to name modules.
     """
     args = _args(ctx)
     args.add("-M")
     if crypto:
         args.add("-c")
+    if external:
+        args.add("-e")
     args.add_all(symvers_in, before_each = "-i")
     args.add("-o", symvers_out)
     args.add("-strip-prefix", strip_prefix)

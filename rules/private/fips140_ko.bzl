@@ -71,8 +71,9 @@ def _fips140_ko_impl(ctx):
     # fips140's exports, as kbuild's main modpost runs after the fips140 one.
     mods = [i for i in infos if i.mode == "module"]
     crypto_modules = []
+    mod_objs = []
     if mods:
-        mod_objs, mod_cs = [], []
+        mod_cs = []
         for i in mods:
             obj = ctx.actions.declare_file("%s/crypto/%s.o" % (top, i.name))
             pre = before_objtool(ctx, headers = headers, out = obj)
@@ -89,7 +90,12 @@ def _fips140_ko_impl(ctx):
         DefaultInfo(files = depset([ko, symvers, order] + crypto_modules)),
         # What fips140.o is linked from, for inspection: the thin archive in
         # link order, its members, and the generated main.
-        OutputGroupInfo(link_inputs = depset([archive, fips140_o] + objects + generated)),
+        # module_objects: the linked module objects modpost reads, for
+        # comparing with another modpost.
+        OutputGroupInfo(
+            link_inputs = depset([archive, fips140_o] + objects + generated),
+            module_objects = depset([fips140_o] + mod_objs),
+        ),
         Fips140ModuleInfo(arch = toolchain.arch, crypto_modules = crypto_modules, ko = ko, order = order, symvers = symvers),
     ]
 

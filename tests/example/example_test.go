@@ -86,6 +86,17 @@ func TestExample(t *testing.T) {
 			vmlinux := need("vmlinux/vmlinux")
 			ko := need("fips140/crypto/fips140/fips140.ko")
 			config := runfile(t, "_main/examples/configs/"+arch.name+".config")
+			wantMachine := map[string]elf.Machine{"x86_64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[arch.name]
+			for _, p := range []string{ko, vmlinux} {
+				f, err := elf.Open(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.Machine != wantMachine {
+					t.Errorf("%s is for %v, want %v", p, f.Machine, wantMachine)
+				}
+				f.Close()
+			}
 
 			// The verifier: bounds on the section edges, an ET_REL module
 			// named fips140 for this architecture, the digest right.

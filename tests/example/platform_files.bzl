@@ -21,11 +21,20 @@ def _platform_files_impl(ctx):
         for group in ctx.attr.output_groups
         if OutputGroupInfo in src and hasattr(src[OutputGroupInfo], group)
     ]
-    return [DefaultInfo(files = depset(ctx.files.srcs, transitive = groups))]
+
+    # Runfiles paths leave out the configuration, so the same target built
+    # for two platforms would collide there: each file is linked under
+    # <name>/ instead.
+    links = []
+    for f in depset(ctx.files.srcs, transitive = groups).to_list():
+        link = ctx.actions.declare_file("%s/%s" % (ctx.label.name, f.short_path))
+        ctx.actions.symlink(output = link, target_file = f)
+        links.append(link)
+    return [DefaultInfo(files = depset(links))]
 
 platform_files = rule(
     implementation = _platform_files_impl,
-    doc = "The files of `srcs` (and of their `output_groups`), built for `platform` (and `compiler`).",
+    doc = "The files of `srcs` (and of their `output_groups`), built for `platform` (and `compiler`), linked as `<name>/<short_path>`.",
     attrs = {
         "compiler": attr.string(doc = "The kernel toolchain flavour (`gcc`, `clang`); empty keeps the current one."),
         "output_groups": attr.string_list(doc = "Output groups of `srcs` to include too."),

@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -322,5 +323,39 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDifferentialRuleObjects runs both modposts on the module objects
+// rules_fips140's own fips140_ko rule linked from upstream sources
+// (//tests/realkernel: fips140.o and the =m blowfish objects), as kbuild's
+// modpost runs for an external module against Debian's Module.symvers.
+// FIPS140_TEST_RULE_OBJS_X86_64 and _ARM64 list the objects (Bazel
+// rlocationpaths; other files in the list are ignored).
+func TestDifferentialRuleObjects(t *testing.T) {
+	for _, k := range kernelTargets {
+		t.Run(k.arch, func(t *testing.T) {
+			env := "FIPS140_TEST_RULE_OBJS_" + strings.ToUpper(k.arch)
+			list := os.Getenv(env)
+			if list == "" {
+				t.Skipf("%s is not set: run under Bazel (//tools/modpost:modpost_test)", env)
+			}
+			tool := findRealModpost(t)
+			dir := t.TempDir()
+			var order []string
+			for _, p := range strings.Fields(list) {
+				if !strings.HasSuffix(p, ".o") {
+					continue
+				}
+				name := filepath.Base(p)
+				copyFile(t, realtool.Runfile(p), filepath.Join(dir, name))
+				order = append(order, name)
+			}
+			if !slices.Contains(order, "fips140.o") || len(order) < 2 {
+				t.Fatalf("%s lists %q: want fips140.o and the =m module objects", env, order)
+			}
+			writeFile(t, filepath.Join(dir, "modules.order"), strings.Join(order, "\n")+"\n")
+			diffKernelObjects(t, tool, dir, filepath.Join(k.tree(t).arch, "Module.symvers"))
+		})
 	}
 }

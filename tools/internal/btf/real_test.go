@@ -339,14 +339,50 @@ func TestSplitReal(t *testing.T) {
 		t.Skip("downloads Debian packages and compiles a module")
 	}
 	for _, k := range kernels {
-		t.Run(k.arch.String(), func(t *testing.T) { splitReal(t, k) })
+		t.Run(k.arch.String()+"/btftest", func(t *testing.T) {
+			cc, ld, _ := k.tools(t)
+			module := buildModule(t, k, kernelTree(t, k), cc, ld)
+			splitReal(t, k, module, checkModuleTypes)
+		})
+		// The fips140.ko rules_fips140's rules build from upstream crypto
+		// sources (//tests/realkernel), copied, as gen-btf.sh edits in place.
+		t.Run(k.arch.String()+"/fips140", func(t *testing.T) {
+			env := "FIPS140_TEST_RULE_KO_" + k.toolArch
+			var ko string
+			for _, p := range strings.Fields(os.Getenv(env)) {
+				if strings.HasSuffix(p, "/crypto/fips140/fips140.ko") {
+					ko = p
+				}
+			}
+			if ko == "" {
+				t.Skipf("%s names no crypto/fips140/fips140.ko: run under Bazel (//tools/internal/btf:btf_test)", env)
+			}
+			module := filepath.Join(workDir(t), "fips140.ko")
+			if err := os.WriteFile(module, mustRead(t, realtool.Runfile(ko)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			splitReal(t, k, module, checkFips140Types)
+		})
 	}
 }
 
-func splitReal(t *testing.T, k kernel) {
-	cc, ld, objcopy := k.tools(t)
+// checkFips140Types checks that the split BTF holds the parts' own structs
+// and that the base is vmlinux's.
+func checkFips140Types(t *testing.T, types *Types, distilled bool) {
+	t.Helper()
+	for _, name := range []string{"camellia_ctx", "rmd160_ctx"} {
+		if _, ok := types.TypeByName(name).(*ebtf.Struct); !ok {
+			t.Errorf("no struct %s in fips140.ko's BTF", name)
+		}
+	}
+	if !distilled && types.Base.Count() < 10000 {
+		t.Errorf("base has %d types; want vmlinux's", types.Base.Count())
+	}
+}
+
+func splitReal(t *testing.T, k kernel, module string, checkTypes func(*testing.T, *Types, bool)) {
+	_, _, objcopy := k.tools(t)
 	tree := kernelTree(t, k)
-	module := buildModule(t, k, tree, cc, ld)
 	vmlinux := filepath.Join(tree, k.dir, "vmlinux")
 	kbuildResolve := filepath.Join(tree, kbuild, "tools/bpf/resolve_btfids/resolve_btfids")
 	root := os.Getenv(chrootEnv)
@@ -424,7 +460,7 @@ func splitReal(t *testing.T, k kernel) {
 			if !bytes.Equal(r.BTFBase, wantBase) {
 				t.Errorf(".BTF.base: %d bytes, gen-btf.sh made %d bytes that differ", len(r.BTFBase), len(wantBase))
 			}
-			checkModuleTypes(t, r.Types, tc.distill)
+			checkTypes(t, r.Types, tc.distill)
 
 			// Compare agrees, and tells a different module apart.
 			base := r.Types.Base

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 // sample writes a small archive with every kind of entry.
@@ -115,7 +117,7 @@ func findCpio(t *testing.T) map[string][]string {
 		found["cpio"] = []string{p}
 	}
 	if p := os.Getenv("FIPS140_TEST_BUSYBOX"); p != "" && runtime.GOARCH == "amd64" {
-		found["busybox"] = []string{p, "cpio"}
+		found["busybox"] = []string{realtool.Runfile(p), "cpio"}
 	}
 	if len(found) == 0 {
 		t.Skip("no cpio reader: set FIPS140_TEST_CPIO (GNU cpio) or FIPS140_TEST_BUSYBOX (a static busybox for this host)")

@@ -133,6 +133,18 @@ func TestJudgeCatches(t *testing.T) {
 			t.Errorf("failures: %q", v.Failures)
 		}
 	})
+	t.Run("reject for the wrong reason", func(t *testing.T) {
+		text := strings.Replace(readSample(t, "reject-busybox-arm64.log"), "fips140: rmd160 failed: -17",
+			"fips140: exports duplicate symbol __serpent_decrypt (owned by serpent_pre)", 1)
+		l, err := ParseSerial(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := Judge(l, samples[3].expect)
+		if !strings.Contains(strings.Join(v.Failures, "\n"), "fips140.ko was refused before its init ran") {
+			t.Errorf("failures: %q", v.Failures)
+		}
+	})
 	t.Run("fewer fips algorithms than wanted", func(t *testing.T) {
 		l, _ := ParseSerial(base)
 		e := expect

@@ -93,6 +93,7 @@ def _fips140_ko_impl(ctx):
         # module_objects: the linked module objects modpost reads, for
         # comparing with another modpost.
         OutputGroupInfo(
+            crypto_modules = depset(crypto_modules),
             link_inputs = depset([archive, fips140_o] + objects + generated),
             module_objects = depset([fips140_o] + mod_objs),
         ),

@@ -63,6 +63,26 @@ def _version(rctx, path):
     lines = (result.stdout or result.stderr).splitlines()
     return lines[0].strip() if lines else "unknown"
 
+# The emulators that boot tests run kernels in, per kernel architecture.
+_QEMU = {
+    "qemu_arm64": "qemu-system-aarch64",
+    "qemu_x86_64": "qemu-system-x86_64",
+}
+
+def _qemu_target(rctx, tool, target, program):
+    """Declares `target`: the emulator, or a stand-in that says it is missing."""
+    if not tool:
+        rctx.file("bin/" + program, """#!/bin/sh
+echo "{program} was not on PATH when @{repo} was fetched: install it (Debian: qemu-system-x86 or qemu-system-arm) and refetch" >&2
+exit 127
+""".format(program = program, repo = rctx.original_name if hasattr(rctx, "original_name") else rctx.name), executable = True)
+    return """# {program}, for boot tests (tests/realkernel).
+filegroup(
+    name = {target},
+    srcs = [{src}],
+)
+""".format(program = program, target = repr(target), src = repr("bin/" + program))
+
 def _kernel_host_tools_impl(rctx):
     build = [
         'load("@rules_fips140//rules/private:kernel_toolchain.bzl", "kernel_toolchain")',
@@ -132,13 +152,15 @@ def _kernel_host_tools_impl(rctx):
             triple = repr(f.triple),
             versions = repr(versions),
         ))
+    for target, program in sorted(_QEMU.items()):
+        build.append(_qemu_target(rctx, find([program]), target, program))
     build.append('exports_files(["versions.txt"])')
     rctx.file("versions.txt", "\n".join(sorted(versions_txt)) + "\n")
     rctx.file("BUILD.bazel", "\n".join(build) + "\n")
 
 kernel_host_tools = repository_rule(
     implementation = _kernel_host_tools_impl,
-    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each.",
+    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each, and `qemu_x86_64`, `qemu_arm64`: the emulators boot tests use.",
     attrs = {
         "gcc_version": attr.string(default = "16", doc = "The gcc major version whose `<triple>-gcc-<version>` drivers to use."),
         "llvm_version": attr.string(default = "21", doc = "The LLVM major version whose `clang-<version>`, `ld.lld-<version>` to use."),

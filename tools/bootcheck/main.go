@@ -1,0 +1,234 @@
+// Command bootcheck boots a kernel under qemu with a busybox initramfs that
+// loads kernel modules, and judges what the kernel reports: every algorithm
+// of the FIPS module passes its self-test, the other modules' algorithms show
+// their own module, the kernel logs no WARNING, BUG or Oops, and rmmod leaves
+// nothing registered.
+//
+//	bootcheck --arch x86_64 --qemu qemu-system-x86_64 --kernel vmlinuz \
+//	    --busybox busybox --module fips140.ko --module blowfish.ko \
+//	    --expect fips140:serpent --log serial.log
+//
+// With --scenario reject, the last module must fail to load (an earlier one
+// registered one of its algorithms) and leave nothing registered.
+// --judge LOG judges a saved serial log without booting. Arguments may come
+// from @paramfiles.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
+	"github.com/rules-fips140/rules_fips140/tools/internal/boot"
+	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
+)
+
+type options struct {
+	arch, qemu, kernel, busybox string
+	modload                     string
+	modules                     []string
+	scenario                    boot.Scenario
+	fipsModule                  string
+	expect                      []boot.ExpectedAlg
+	minFIPSAlgs                 int
+	log, initrd, judge          string
+	memoryMB                    int
+	timeout                     time.Duration
+}
+
+type listFlag struct{ add func(string) error }
+
+func (l listFlag) String() string     { return "" }
+func (l listFlag) Set(s string) error { return l.add(s) }
+
+func main() {
+	args, err := paramfile.Expand(os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bootcheck: %v\n", err)
+		os.Exit(2)
+	}
+	opts, err := parseArgs(args, os.Stderr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bootcheck: %v\n", err)
+		os.Exit(2)
+	}
+	os.Exit(run(opts, os.Stdout))
+}
+
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	o := options{scenario: boot.Load}
+	fs := flag.NewFlagSet("bootcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.arch, "arch", "", "the kernel's architecture: x86_64 or arm64")
+	fs.StringVar(&o.qemu, "qemu", "", "the qemu-system-* program (a path; PATH is not searched)")
+	fs.StringVar(&o.kernel, "kernel", "", "the kernel image (vmlinuz)")
+	fs.StringVar(&o.busybox, "busybox", "", "a static busybox for the guest")
+	fs.StringVar(&o.modload, "modload", "", "a static program for the guest that loads one module file (`modload FILE`), used instead of busybox insmod")
+	fs.Var(listFlag{func(s string) error { o.modules = append(o.modules, s); return nil }}, "module", "a module file to load, in order (repeatable)")
+	fs.Func("scenario", "load (every module loads) or reject (the last one must fail)", func(s string) (err error) {
+		o.scenario, err = boot.ParseScenario(s)
+		return err
+	})
+	fs.StringVar(&o.fipsModule, "fips-module", "fips140", "the module whose algorithms are judged as the FIPS module's")
+	fs.Var(listFlag{func(s string) error {
+		e, err := boot.ParseExpectedAlg(s)
+		o.expect = append(o.expect, e)
+		return err
+	}}, "expect", "MODULE:NAME: module MODULE must register an algorithm with this name or driver (repeatable)")
+	fs.IntVar(&o.minFIPSAlgs, "min-fips-algs", 1, "with scenario load: at least this many algorithms of --fips-module")
+	fs.StringVar(&o.log, "log", "", "where to write the serial console log")
+	fs.StringVar(&o.initrd, "initrd", "", "where to write the initramfs (default: a temporary file)")
+	fs.StringVar(&o.judge, "judge", "", "judge this saved serial log instead of booting")
+	fs.IntVar(&o.memoryMB, "memory", 512, "the guest's memory in MiB")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the guest may run")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if o.scenario == boot.Reject && len(o.modules) < 2 {
+		return o, errors.New("--scenario reject needs at least two --module: the ones that register an algorithm first, then the one that must fail")
+	}
+	seen := map[string]bool{}
+	for _, m := range o.modules {
+		b := filepath.Base(m)
+		if seen[b] {
+			return o, fmt.Errorf("two --module files are named %s", b)
+		}
+		seen[b] = true
+	}
+	if o.judge != "" {
+		return o, nil
+	}
+	for _, f := range []struct{ name, v string }{{"arch", o.arch}, {"qemu", o.qemu}, {"kernel", o.kernel}, {"busybox", o.busybox}, {"log", o.log}} {
+		if f.v == "" {
+			return o, fmt.Errorf("--%s is required", f.name)
+		}
+	}
+	if o.timeout <= 0 || o.memoryMB <= 0 {
+		return o, errors.New("--timeout and --memory must be positive")
+	}
+	return o, nil
+}
+
+func run(o options, stdout io.Writer) int {
+	verdict, err := runErr(o, stdout)
+	if err != nil {
+		fmt.Fprintf(stdout, "bootcheck: FAIL: %v\n", err)
+		return 1
+	}
+	report(stdout, o, verdict)
+	if !verdict.OK() {
+		return 1
+	}
+	return 0
+}
+
+func runErr(o options, stdout io.Writer) (*boot.Verdict, error) {
+	files := make([]string, len(o.modules))
+	for i, m := range o.modules {
+		files[i] = filepath.Base(m)
+	}
+	expect := boot.Expect{Scenario: o.scenario, Files: files, FIPSModule: o.fipsModule, Algs: o.expect, MinFIPSAlgs: o.minFIPSAlgs}
+	if o.judge != "" {
+		serial, err := os.ReadFile(o.judge)
+		if err != nil {
+			return nil, err
+		}
+		return judge(serial, expect)
+	}
+	rd, err := initramfs(o, files)
+	if err != nil {
+		return nil, err
+	}
+	initrd := o.initrd
+	if initrd == "" {
+		dir, err := os.MkdirTemp("", "bootcheck-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		initrd = filepath.Join(dir, "initrd.gz")
+	}
+	if err := atomicfile.Write(initrd, func(f *os.File) error { return rd.Write(f) }); err != nil {
+		return nil, fmt.Errorf("writing the initramfs %s: %w", initrd, err)
+	}
+	m := boot.Machine{Arch: o.arch, QEMU: o.qemu, Kernel: o.kernel, Initrd: initrd, MemoryMB: o.memoryMB, Timeout: o.timeout}
+	var serial bytes.Buffer
+	start := time.Now()
+	runErr := m.Run(context.Background(), &serial)
+	fmt.Fprintf(stdout, "bootcheck: %s guest ran %.1fs\n", o.arch, time.Since(start).Seconds())
+	if err := atomicfile.WriteBytes(o.log, serial.Bytes()); err != nil {
+		return nil, fmt.Errorf("writing the serial log: %w", err)
+	}
+	if runErr != nil {
+		return nil, fmt.Errorf("%w; the serial log ends:\n%s", runErr, tail(serial.String(), 20))
+	}
+	return judge(serial.Bytes(), expect)
+}
+
+func initramfs(o options, files []string) (boot.Initramfs, error) {
+	var rd boot.Initramfs
+	var err error
+	if rd.Busybox, err = os.ReadFile(o.busybox); err != nil {
+		return rd, err
+	}
+	insmod := "insmod"
+	if o.modload != "" {
+		data, err := os.ReadFile(o.modload)
+		if err != nil {
+			return rd, err
+		}
+		rd.Tools = append(rd.Tools, boot.GuestFile{Name: "modload", Data: data})
+		insmod = "modload"
+	}
+	for i, m := range o.modules {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			return rd, err
+		}
+		rd.Modules = append(rd.Modules, boot.GuestFile{Name: files[i], Data: data})
+	}
+	rd.Init = boot.InitScript(files, o.scenario, insmod)
+	return rd, nil
+}
+
+func judge(serial []byte, e boot.Expect) (*boot.Verdict, error) {
+	l, err := boot.ParseSerial(string(serial))
+	if err != nil {
+		return nil, fmt.Errorf("%w; the serial log ends:\n%s", err, tail(string(serial), 20))
+	}
+	return boot.Judge(l, e), nil
+}
+
+func report(w io.Writer, o options, v *boot.Verdict) {
+	what := fmt.Sprintf("%s %s [%s]", o.arch, o.scenario, strings.Join(o.modules, " "))
+	for _, n := range v.Notes {
+		fmt.Fprintf(w, "bootcheck: ok: %s\n", n)
+	}
+	if v.OK() {
+		fmt.Fprintf(w, "bootcheck: PASS %s\n", what)
+		return
+	}
+	for _, f := range v.Failures {
+		fmt.Fprintf(w, "bootcheck: FAIL: %s\n", f)
+	}
+	fmt.Fprintf(w, "bootcheck: FAIL %s: %d problems\n", what, len(v.Failures))
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(strings.ReplaceAll(s, "\r", ""), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

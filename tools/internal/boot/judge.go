@@ -98,8 +98,10 @@ func Judge(l *Log, e Expect) *Verdict {
 			byModule[a.Module] = append(byModule[a.Module], a)
 		}
 		for _, m := range loaded {
+			// A library module (blowfish_common) registers none; the
+			// ones that must register are named in Expect.Algs.
 			if len(byModule[m]) == 0 {
-				v.fail("module %s registered no algorithm in /proc/crypto", m)
+				v.note("module %s registered no algorithm (a library module)", m)
 			}
 			for _, a := range byModule[m] {
 				if a.Selftest != "passed" {

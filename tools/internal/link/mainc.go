@@ -92,8 +92,10 @@ type MainOptions struct {
 }
 
 // MainC is the fips140 main C file for parts in link order. Its module_init
-// calls each part's init in order; when one fails, it unwinds: it calls
-// the exits of the parts already initialised, in reverse. Its module_exit
+// calls each part's init in order; when one fails, it unwinds: it waits
+// for the crypto self-tests of the algorithms registered so far, calls the
+// exits of the parts already initialised, in reverse, and waits until no
+// reference to those algorithms is left (writeUnwind). Its module_exit
 // calls every exit in reverse. It has no module_exit when a part has an
 // init but no exit, since such a part (and so the module) cannot be
 // unloaded.

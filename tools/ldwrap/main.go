@@ -164,7 +164,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			return need(objtool != "", "-objtool", len(o.objtool.Args) > 0, "-arg")
 		}
 	case "gen-main":
-		fs.StringVar(&o.genMain.opts.SelftestWait, "selftest-wait", "", "a `void f(void)` the failure path calls to wait for self-tests before unwinding")
+		fs.StringVar(&o.genMain.opts.SelftestWait, "selftest-wait", "", "a `void f(void)` the failure path calls before unwinding, instead of the built-in waits for the self-tests and the last algorithm references")
 		fs.BoolVar(&o.genMain.opts.Initcalls, "initcalls", false, "also run the seed's .fips_initcall0/1/2 levels")
 		rest = func() error {
 			o.genMain.objects, o.genMain.out = fs.Args(), out

@@ -78,8 +78,9 @@ func PartsFromObjects(paths []string) ([]Part, error) {
 // MainOptions tunes the generated main file.
 type MainOptions struct {
 	// SelftestWait names a function `void f(void)` that the failure path
-	// calls before it unwinds, to wait for the crypto self-tests the
-	// failed init left running. Empty: an empty hook in the file itself.
+	// calls before it unwinds, instead of the built-in wait for the crypto
+	// self-tests and for the last references to the algorithms (see
+	// writeUnwind). Empty: the built-in wait.
 	SelftestWait string
 	// Initcalls adds the seed's initcall levels: the functions that parts
 	// written for the seed put in .fips_initcall0/1/2 (crypto_subsys_initcall,
@@ -91,8 +92,10 @@ type MainOptions struct {
 }
 
 // MainC is the fips140 main C file for parts in link order. Its module_init
-// calls each part's init in order; when one fails, it unwinds: it calls
-// the exits of the parts already initialised, in reverse. Its module_exit
+// calls each part's init in order; when one fails, it unwinds: it waits
+// for the crypto self-tests of the algorithms registered so far, calls the
+// exits of the parts already initialised, in reverse, and waits until no
+// reference to those algorithms is left (writeUnwind). Its module_exit
 // calls every exit in reverse. It has no module_exit when a part has an
 // init but no exit, since such a part (and so the module) cannot be
 // unloaded.
@@ -132,7 +135,11 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	w(" * __fips140_exit_<part>. This file runs them in link order.\n")
 	w(" */\n")
 	w("#define pr_fmt(fmt) \"fips140: \" fmt\n\n")
-	w("#include <linux/errno.h>\n#include <linux/init.h>\n#include <linux/kernel.h>\n#include <linux/module.h>\n#include <linux/printk.h>\n\n")
+	w("#include <linux/errno.h>\n#include <linux/init.h>\n#include <linux/kernel.h>\n#include <linux/module.h>\n#include <linux/printk.h>\n")
+	if opts.SelftestWait == "" {
+		w("#include <linux/completion.h>\n#include <linux/crypto.h>\n#include <linux/list.h>\n#include <linux/rwsem.h>\n#include <linux/string.h>\n")
+	}
+	w("\n")
 	for _, p := range parts {
 		if p.Init {
 			w("int %s(void);\n", InitSymbol(p.Name))
@@ -162,23 +169,15 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	}
 	w("};\n\n")
 	const nparts = "ARRAY_SIZE(fips140_parts_ops)"
-	w("/*\n")
-	w(" * Hook for the failure path, run before the unwind. Since 7.2 the crypto\n")
-	w(" * API tests each registered algorithm asynchronously; unregistering one\n")
-	w(" * whose self-test still runs hits a WARNING in crypto_unregister_alg().\n")
-	w(" * This must wait for those self-tests to finish. Do not sleep here: a\n")
-	w(" * fixed delay only hides the race.\n")
-	w(" */\n")
-	w("static void fips140_wait_for_selftests(void)\n{\n")
-	if opts.SelftestWait != "" {
-		w("\t%s();\n", opts.SelftestWait)
-	} else {
-		w("\t/* Issue 5: wait for the outstanding self-tests. */\n")
-	}
-	w("}\n\n")
 	w("/* Calls the exits of the first n parts, last first. */\n")
 	w("static void __ref fips140_exit_parts(size_t n)\n{\n")
 	w("\twhile (n-- > 0)\n\t\tif (fips140_parts_ops[n].exit)\n\t\t\tfips140_parts_ops[n].exit();\n}\n\n")
+	if opts.SelftestWait != "" {
+		w("/* Undoes the inits of the first n parts, after %s(). */\n", opts.SelftestWait)
+		w("static void fips140_unwind(size_t n)\n{\n\t%s();\n\tfips140_exit_parts(n);\n}\n\n", opts.SelftestWait)
+	} else {
+		writeUnwind(w)
+	}
 	if opts.Initcalls {
 		w("typedef int (*fips140_initcall_t)(void);\n\n")
 		for level := 0; level < 3; level++ {
@@ -199,8 +198,7 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 	w("\t\terr = fips140_parts_ops[i].init();\n")
 	w("\t\tif (err) {\n")
 	w("\t\t\tpr_err(\"%%s: init failed: %%d\\n\", fips140_parts_ops[i].name, err);\n")
-	w("\t\t\tfips140_wait_for_selftests();\n")
-	w("\t\t\tfips140_exit_parts(i);\n")
+	w("\t\t\tfips140_unwind(i);\n")
 	w("\t\t\treturn err;\n\t\t}\n\t}\n")
 	if opts.Initcalls {
 		w("\tfips140_run_initcalls(__fips140_initcall2_start, __fips140_initcall2_end);\n")
@@ -214,4 +212,108 @@ func MainC(parts []Part, opts MainOptions) (string, error) {
 		w("\n/* No module_exit: a part has an init but no exit, so fips140 stays loaded. */\n")
 	}
 	return b.String(), nil
+}
+
+// writeUnwind writes the failure path's unwind, which first waits for the
+// crypto self-tests of the algorithms the parts registered, and after the
+// parts' exits for the last references to them (see docs/selftests.md).
+func writeUnwind(w func(string, ...any)) {
+	w(`/*
+ * Every registered algorithm and its lock: exported by the crypto API
+ * (EXPORT_SYMBOL_GPL) but declared only in its private crypto/internal.h.
+ */
+extern struct list_head crypto_alg_list;
+extern struct rw_semaphore crypto_alg_sem;
+
+/*
+ * Finds THIS_MODULE's n-th algorithm. Copies its driver name into name
+ * while its self-test is still to finish, else empties name.
+ */
+static bool fips140_find_alg(unsigned int n, char *name)
+{
+	struct crypto_alg *alg;
+	bool found = false;
+
+	down_read(&crypto_alg_sem);
+	list_for_each_entry(alg, &crypto_alg_list, cra_list) {
+		if (alg->cra_module != THIS_MODULE || n--)
+			continue;
+		found = true;
+		name[0] = '\0';
+		if (!(alg->cra_flags & CRYPTO_ALG_TESTED))
+			strscpy(name, alg->cra_driver_name, CRYPTO_MAX_ALG_NAME);
+		break;
+	}
+	up_read(&crypto_alg_sem);
+	return found;
+}
+
+/*
+ * In 7.2 the crypto API self-tests each registered algorithm in a
+ * cryptomgr_test thread after crypto_register_alg() returned. Until the
+ * test completes, its test larval holds a reference to the algorithm and
+ * to this module: unregistering the algorithm then WARNs in
+ * crypto_unregister_alg(), and the test goes on to run freed module code.
+ * A lookup by driver name finds the test larval and sleeps until the test
+ * has completed. TESTED in type and mask lets it see only tested
+ * algorithms and test larvals; NOLOAD keeps it from loading a module.
+ */
+static void fips140_wait_for_selftests(void)
+{
+	char name[CRYPTO_MAX_ALG_NAME];
+	unsigned int n;
+
+	for (n = 0; fips140_find_alg(n, name); n++)
+		if (name[0])
+			crypto_has_alg(name, CRYPTO_ALG_TESTED,
+				       CRYPTO_ALG_TESTED | CRYPTO_NOLOAD);
+}
+
+static DECLARE_COMPLETION(fips140_alg_gone);
+
+static void fips140_alg_destroy(struct crypto_alg *alg)
+{
+	complete(&fips140_alg_gone);
+}
+
+/*
+ * The test thread drops the larval, and with it the larval's reference to
+ * the algorithm, only after it has woken the lookup. So that unregistering
+ * does not race with that, each of THIS_MODULE's algorithms gets a
+ * cra_destroy, which the crypto API calls when the last reference goes
+ * (and crypto_unregister_alg() does not WARN for it). Returns how many.
+ */
+static unsigned int fips140_hook_algs(void)
+{
+	struct crypto_alg *alg;
+	unsigned int n = 0;
+
+	down_write(&crypto_alg_sem);
+	list_for_each_entry(alg, &crypto_alg_list, cra_list) {
+		if (alg->cra_module == THIS_MODULE && !alg->cra_destroy) {
+			alg->cra_destroy = fips140_alg_destroy;
+			n++;
+		}
+	}
+	up_write(&crypto_alg_sem);
+	return n;
+}
+
+/*
+ * Undoes the inits of the first n parts: waits for the self-tests, calls
+ * the exits, then waits until no reference to an algorithm is left. A
+ * fixed delay instead would only hide the races.
+ */
+static void fips140_unwind(size_t n)
+{
+	unsigned int algs;
+
+	fips140_wait_for_selftests();
+	algs = fips140_hook_algs();
+	fips140_exit_parts(n);
+	while (algs--)
+		wait_for_completion(&fips140_alg_gone);
+}
+
+`)
 }

@@ -38,6 +38,21 @@ func partSource(name string, init, exit bool) string {
 	return src
 }
 
+// libOnlyStubs defines, for the link and modpost, what the generated
+// main calls through the stand-in headers (the kernel exports these).
+const libOnlyStubs = `int kstub_log(const char *fmt, ...) { return 0; }
+struct list_head { void *next, *prev; } crypto_alg_list;
+int crypto_alg_sem;
+int crypto_has_alg(const char *name, unsigned int type, unsigned int mask) { return 0; }
+void down_read(void *sem) {}
+void up_read(void *sem) {}
+void down_write(void *sem) {}
+void up_write(void *sem) {}
+long strscpy(char *dst, const char *src, unsigned long size) { return 0; }
+void complete(void *x) {}
+void wait_for_completion(void *x) {}
+`
+
 func kstubDir(t *testing.T) string {
 	t.Helper()
 	d, err := filepath.Abs("testdata/kstub")
@@ -69,8 +84,8 @@ func TestRenameAndMain(t *testing.T) {
 			var renamed []string
 			for _, p := range parts {
 				src := partSource(p.name, p.init, p.exit)
-				if p.name == "lib_only" { // the stand-in printk.h's pr_err
-					src += "int kstub_log(const char *fmt, ...) { return 0; }\n"
+				if p.name == "lib_only" { // what the main uses from the stand-in headers
+					src += libOnlyStubs
 				}
 				obj := tc.compile(t, dir, p.name, src)
 				out := filepath.Join(dir, p.name+".renamed.o")
@@ -262,19 +277,84 @@ func harness(parts []Part) string {
 	b.WriteString("#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <stdarg.h>\n")
 	b.WriteString("int kstub_log(const char *fmt, ...) { va_list ap; va_start(ap, fmt); printf(\"log: \"); vprintf(fmt, ap); va_end(ap); return 0; }\n")
 	b.WriteString("static int failing(const char *p) { const char *f = getenv(\"FAIL\"); return f && strcmp(f, p) == 0; }\n")
+	b.WriteString(harnessCrypto)
 	b.WriteString("void harness_wait(void) { printf(\"wait\\n\"); }\n")
 	for _, p := range parts {
 		if p.Init {
 			fmt.Fprintf(&b, "int %s(void) { printf(\"init %s\\n\"); return failing(%q) ? -17 : 0; }\n", InitSymbol(p.Name), p.Name, p.Name)
 		}
 		if p.Exit {
-			fmt.Fprintf(&b, "void %s(void) { printf(\"exit %s\\n\"); }\n", ExitSymbol(p.Name), p.Name)
+			fmt.Fprintf(&b, "void %s(void) { printf(\"exit %s%%s\\n\", hooked() ? \" (algorithms hooked)\" : \"\"); }\n", ExitSymbol(p.Name), p.Name)
 		}
 	}
 	b.WriteString("int init_module(void);\nvoid cleanup_module(void);\n")
 	b.WriteString("int main(void) { int err = init_module(); printf(\"init_module = %d\\n\", err); if (!err) cleanup_module(); return 0; }\n")
 	return b.String()
 }
+
+// harnessCrypto stands in for the crypto API the built-in unwind uses:
+// crypto_alg_list holds algorithms of this module (tested or not, one with
+// its own cra_destroy) and of another one, and a larval. crypto_has_alg
+// reports its lookup and fails the run when called under crypto_alg_sem
+// (the test it waits for needs that lock). hooked() tells whether this
+// module's algorithms have the main's cra_destroy; wait_for_completion
+// plays the last put of the next of them, calling its cra_destroy.
+const harnessCrypto = `#include <linux/completion.h>
+#include <linux/crypto.h>
+#include <linux/rwsem.h>
+struct module { int id; } __this_module, other_module;
+struct rw_semaphore crypto_alg_sem;
+struct list_head crypto_alg_list = { &crypto_alg_list, &crypto_alg_list };
+static void own_destroy(struct crypto_alg *alg) { printf("own_destroy\n"); }
+static struct crypto_alg harness_algs[] = {
+	{ .cra_driver_name = "other-untested", .cra_module = &other_module },
+	{ .cra_driver_name = "ours-untested-1", .cra_module = &__this_module },
+	{ .cra_driver_name = "ours-tested", .cra_flags = CRYPTO_ALG_TESTED, .cra_module = &__this_module },
+	{ .cra_driver_name = "ours-untested-1", .cra_flags = CRYPTO_ALG_LARVAL | CRYPTO_ALG_TESTED },
+	{ .cra_driver_name = "ours-untested-2", .cra_module = &__this_module },
+	{ .cra_driver_name = "ours-dup", .cra_flags = CRYPTO_ALG_TESTED, .cra_module = &__this_module, .cra_destroy = own_destroy },
+};
+#define NALGS (sizeof(harness_algs) / sizeof(harness_algs[0]))
+__attribute__((constructor)) static void harness_list(void) {
+	struct list_head *prev = &crypto_alg_list;
+	for (size_t i = 0; i < NALGS; i++) {
+		harness_algs[i].cra_list.prev = prev;
+		prev->next = &harness_algs[i].cra_list;
+		prev = prev->next;
+	}
+	prev->next = &crypto_alg_list;
+	crypto_alg_list.prev = prev;
+}
+void down_read(struct rw_semaphore *sem) { sem->readers++; }
+void up_read(struct rw_semaphore *sem) { sem->readers--; }
+void down_write(struct rw_semaphore *sem) { sem->writers++; }
+void up_write(struct rw_semaphore *sem) { sem->writers--; }
+long strscpy(char *dst, const char *src, size_t size) { snprintf(dst, size, "%s", src); return (long)strlen(dst); }
+int crypto_has_alg(const char *name, unsigned int type, unsigned int mask) {
+	if (crypto_alg_sem.readers || crypto_alg_sem.writers) { printf("crypto_has_alg under crypto_alg_sem\n"); exit(1); }
+	printf("wait for %s type=%#x mask=%#x\n", name, type, mask);
+	return 1;
+}
+static int hooked_alg(const struct crypto_alg *alg) {
+	return alg->cra_module == &__this_module && alg->cra_destroy && alg->cra_destroy != own_destroy;
+}
+static int hooked(void) {
+	int n = 0;
+	for (size_t i = 0; i < NALGS; i++)
+		n += hooked_alg(&harness_algs[i]);
+	return n;
+}
+void complete(struct completion *x) { x->done++; }
+void wait_for_completion(struct completion *x) {
+	static size_t next;
+	for (; !x->done && next < NALGS; next++)
+		if (hooked_alg(&harness_algs[next]))
+			harness_algs[next].cra_destroy(&harness_algs[next]);
+	if (!x->done) { printf("wait_for_completion blocks forever\n"); exit(1); }
+	x->done--;
+	printf("last reference to an algorithm gone\n");
+}
+`
 
 // hostCC finds a compiler whose programs run here, or skips the test.
 func hostCC(t *testing.T) string {
@@ -295,11 +375,63 @@ func hostCC(t *testing.T) string {
 
 // TestMainCRuns compiles the generated main file with the host compiler
 // against stand-in headers and runs it: inits in link order, the unwind in
-// reverse after a failure (after the self-test hook), exits in reverse.
+// reverse after a failure (after the self-test wait), exits in reverse.
 func TestMainCRuns(t *testing.T) {
 	cc := hostCC(t)
 	parts := []Part{{"first", true, true}, {"lib_exit_only", false, true}, {"second", true, true}, {"third", true, true}}
-	c, err := MainC(parts, MainOptions{SelftestWait: "harness_wait"})
+	const failed = "log: fips140: third: init failed: -17"
+	for _, tt := range []struct {
+		name string
+		opts MainOptions
+		// wait is what the failure path prints before the exits, unwind
+		// what it prints from them on, and gone what it prints for the
+		// last references when the first part fails.
+		wait, unwind, gone []string
+	}{
+		{"hook", MainOptions{SelftestWait: "harness_wait"}, []string{"wait"},
+			[]string{"exit second", "exit lib_exit_only", "exit first", "init_module = -17"}, nil},
+		// The built-in unwind looks up this module's untested algorithms
+		// by driver name, with CRYPTO_ALG_TESTED in type and mask and
+		// CRYPTO_NOLOAD in mask, outside crypto_alg_sem; then gives each
+		// of its algorithms without a cra_destroy one, calls the exits,
+		// and waits for as many last references.
+		{"default", MainOptions{}, []string{
+			"wait for ours-untested-1 type=0x400 mask=0x8400",
+			"wait for ours-untested-2 type=0x400 mask=0x8400"},
+			[]string{"exit second (algorithms hooked)", "exit lib_exit_only (algorithms hooked)", "exit first (algorithms hooked)",
+				"last reference to an algorithm gone", "last reference to an algorithm gone", "last reference to an algorithm gone",
+				"init_module = -17"},
+			[]string{"last reference to an algorithm gone", "last reference to an algorithm gone", "last reference to an algorithm gone"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			exe := buildHarness(t, cc, parts, tt.opts)
+			for _, run := range []struct {
+				fail string
+				want []string
+			}{
+				{"", []string{"init first", "init second", "init third", "init_module = 0", "exit third", "exit second", "exit lib_exit_only", "exit first"}},
+				{"first", slices.Concat([]string{"init first", "log: fips140: first: init failed: -17"}, tt.wait, tt.gone, []string{"init_module = -17"})},
+				{"third", slices.Concat([]string{"init first", "init second", "init third", failed}, tt.wait, tt.unwind)},
+			} {
+				cmd := exec.Command(exe)
+				cmd.Env = []string{"FAIL=" + run.fail}
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("FAIL=%s: %v\n%s", run.fail, err, out)
+				}
+				got := strings.Split(strings.TrimSpace(string(out)), "\n")
+				if diff := cmp.Diff(run.want, got); diff != "" {
+					t.Errorf("FAIL=%s: calls (-want +got):\n%s", run.fail, diff)
+				}
+			}
+		})
+	}
+}
+
+// buildHarness compiles the main file for parts with the harness.
+func buildHarness(t *testing.T, cc string, parts []Part, opts MainOptions) string {
+	t.Helper()
+	c, err := MainC(parts, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,26 +446,7 @@ func TestMainCRuns(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 	}
-	for _, tt := range []struct {
-		fail string
-		want []string
-	}{
-		{"", []string{"init first", "init second", "init third", "init_module = 0", "exit third", "exit second", "exit lib_exit_only", "exit first"}},
-		{"first", []string{"init first", "log: fips140: first: init failed: -17", "wait", "init_module = -17"}},
-		{"third", []string{"init first", "init second", "init third", "log: fips140: third: init failed: -17", "wait",
-			"exit second", "exit lib_exit_only", "exit first", "init_module = -17"}},
-	} {
-		cmd := exec.Command(exe)
-		cmd.Env = []string{"FAIL=" + tt.fail}
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("FAIL=%s: %v", tt.fail, err)
-		}
-		got := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("FAIL=%s: calls (-want +got):\n%s", tt.fail, diff)
-		}
-	}
+	return exe
 }
 
 // TestGolden compares the generated scripts and main files with the files

@@ -5,6 +5,9 @@
  */
 #ifndef KSTUB_MODULE_H
 #define KSTUB_MODULE_H
+struct module;
+extern struct module __this_module;
+#define THIS_MODULE (&__this_module)
 #define module_init(fn) int init_module(void) __attribute__((__alias__(#fn)))
 #define module_exit(fn) void cleanup_module(void) __attribute__((__alias__(#fn)))
 #endif

@@ -76,6 +76,7 @@ def _boot_test_impl(ctx):
     ]
     args += ["--module=" + m.short_path for m in modules]
     args += ["--expect=" + e for e in ctx.attr.expect]
+    args += ["--kernel-arg=" + a for a in ctx.attr.kernel_args]
 
     # Runfiles paths: the test runs in its runfiles tree's main repository
     # directory, where external files are at ../<repo>/.
@@ -102,6 +103,7 @@ _boot_test = rule(
         "expect": attr.string_list(doc = "`MODULE:NAME`: module MODULE must register an algorithm with this name or driver."),
         "fips140": attr.label(cfg = _arch_transition, allow_files = [".ko"], doc = "A fips140_ko target (its ko, then in scenario `load` its crypto_modules) or one .ko file, loaded after `modules`."),
         "kernel": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel image (vmlinuz)."),
+        "kernel_args": attr.string_list(doc = "More kernel command-line arguments, e.g. `preempt=full`."),
         "load_crypto_modules": attr.bool(default = True, doc = "In scenario `load`, load fips140's `=m` crypto modules after it."),
         "min_fips_algs": attr.int(default = 1, doc = "In scenario `load`: at least this many algorithms of module fips140."),
         "modules": attr.label_list(cfg = _arch_transition, allow_files = [".ko"], doc = "Module files loaded first, in order (in scenario `reject`: the ones that register an algorithm of fips140 first)."),

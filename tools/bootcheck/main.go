@@ -41,6 +41,7 @@ type options struct {
 	minFIPSAlgs                 int
 	log, initrd, judge          string
 	memoryMB                    int
+	kernelArgs                  []string
 	timeout                     time.Duration
 }
 
@@ -88,6 +89,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.initrd, "initrd", "", "where to write the initramfs (default: a temporary file)")
 	fs.StringVar(&o.judge, "judge", "", "judge this saved serial log instead of booting")
 	fs.IntVar(&o.memoryMB, "memory", 512, "the guest's memory in MiB")
+	fs.Var(listFlag{func(s string) error { o.kernelArgs = append(o.kernelArgs, s); return nil }}, "kernel-arg", "a kernel command-line argument, e.g. preempt=full (repeatable)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the guest may run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -162,7 +164,7 @@ func runErr(o options, stdout io.Writer) (*boot.Verdict, error) {
 	if err := atomicfile.Write(initrd, func(f *os.File) error { return rd.Write(f) }); err != nil {
 		return nil, fmt.Errorf("writing the initramfs %s: %w", initrd, err)
 	}
-	m := boot.Machine{Arch: o.arch, QEMU: o.qemu, Kernel: o.kernel, Initrd: initrd, MemoryMB: o.memoryMB, Timeout: o.timeout}
+	m := boot.Machine{Arch: o.arch, QEMU: o.qemu, Kernel: o.kernel, Initrd: initrd, MemoryMB: o.memoryMB, Timeout: o.timeout, KernelArgs: o.kernelArgs}
 	var serial bytes.Buffer
 	start := time.Now()
 	runErr := m.Run(context.Background(), &serial)

@@ -240,6 +240,13 @@ func TestMachineArgs(t *testing.T) {
 			t.Errorf("%s: got %s\nwant %s", tc.arch, got, tc.want)
 		}
 	}
+	args, err := Machine{Arch: "x86_64", Kernel: "K", Initrd: "I", KernelArgs: []string{"preempt=full"}}.Args()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := args[len(args)-1]; got != "console=ttyS0 panic=-1 quiet preempt=full" {
+		t.Errorf("with KernelArgs, the command line is %q", got)
+	}
 	if _, err := (Machine{Arch: "riscv64"}).Args(); err == nil {
 		t.Error("riscv64: no error")
 	}

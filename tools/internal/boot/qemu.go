@@ -7,6 +7,7 @@ import (
 	"io"
 	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,8 @@ type Machine struct {
 	Initrd   string
 	MemoryMB int
 	Timeout  time.Duration
+	// KernelArgs are added to the kernel command line, e.g. preempt=full.
+	KernelArgs []string
 }
 
 // Args returns qemu's arguments: TCG, no network, the serial console on
@@ -44,7 +47,7 @@ func (m Machine) Args() ([]string, error) {
 		"-nographic", "-no-reboot", "-nic", "none",
 		"-kernel", m.Kernel,
 		"-initrd", m.Initrd,
-		"-append", "console="+console+" panic=-1 quiet",
+		"-append", strings.Join(append([]string{"console=" + console, "panic=-1", "quiet"}, m.KernelArgs...), " "),
 	)
 	return args, nil
 }

@@ -5,12 +5,32 @@ load(":providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
+# Where the seed's fips140_build/ holds the certified module.
+_PREBUILT_KO = "crypto/fips140/fips140.ko"
+
 _ATTRS = {
-    "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY."),
+    "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY (and EXTMOD_SOURCE, DUAL_VERSION)."),
     "lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data."),
-    "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], doc = "The fips140_ko to embed."),
+    "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], doc = "The fips140_ko built from source. With EXTMOD_SOURCE it is still built; with DUAL_VERSION it is embedded as the nonfips140 module."),
+    "prebuilt": attr.label_list(allow_files = [".ko"], doc = "With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE: the seed's `fips140_build/`, a certified `crypto/fips140/fips140.ko` and any prebuilt `=m` modules (`crypto/<name>.ko`). The prebuilt fips140.ko is embedded and HMAC'd instead of `module`'s, and prebuilt `=m` modules replace the fresh ones of the same name."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
 } | HELPER_ATTRS
+
+def _prebuilt(ctx, config):
+    """Returns the prebuilt fips140.ko (or None) and the prebuilt =m modules by basename."""
+    config_name = config.file.short_path
+    if not config.extmod_source:
+        if ctx.files.prebuilt:
+            fail("prebuilt is set, but %s does not set CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE, so it would not be used" % config_name)
+        return None, {}
+    if not ctx.files.prebuilt:
+        fail("%s sets CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE, so prebuilt must give the certified %s" % (config_name, _PREBUILT_KO))
+    files = [f for f in ctx.files.prebuilt if f.extension == "ko"]
+    kos = [f for f in files if f.short_path.endswith("/" + _PREBUILT_KO)]
+    if len(kos) != 1:
+        fail("prebuilt must hold exactly one %s; it holds %d: %s" % (_PREBUILT_KO, len(kos), [f.short_path for f in ctx.files.prebuilt]))
+    mods = {f.basename: f for f in files if f != kos[0] and f.short_path.endswith("/crypto/" + f.basename)}
+    return kos[0], mods
 
 def _vmlinux_with_fips140_impl(ctx):
     toolchain = ctx.toolchains[_TOOLCHAIN].kernel
@@ -18,21 +38,35 @@ def _vmlinux_with_fips140_impl(ctx):
     config = ctx.attr.kernel_config[KernelConfigInfo]
     if module.arch != toolchain.arch:
         fail("the fips140 module is for %s, but the target platform's kernel toolchain builds for %s" % (module.arch, toolchain.arch))
+    prebuilt_ko, prebuilt_mods = _prebuilt(ctx, config)
+    certified = prebuilt_ko or module.ko
     name = ctx.label.name
+    arch = toolchain.arch
+
     hmac = ctx.actions.declare_file(name + "/crypto/fips140/.fips140.hmac")
-    emit_hmac(ctx, config = config.file, module = module.ko, out = hmac)
-    ko_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-embedded.o")
+    emit_hmac(ctx, config = config.file, module = certified, out = hmac)
 
     # The blobs' own _binary_* symbols must not clash with the bounds that the
-    # placement script defines, so they are named after "...-blob".
-    emit_embed(ctx, arch = toolchain.arch, blob = module.ko, name = "fips140-ko-blob", section = ".fips140_module_data", out = ko_obj)
+    # placement script defines, so they are named after "...-blob". A
+    # prebuilt module is checked to be fips140 for this architecture.
+    ko_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-embedded.o")
+    emit_embed(ctx, arch = arch, blob = certified, name = "fips140-ko-blob", section = ".fips140_module_data", out = ko_obj, check_module = "fips140" if prebuilt_ko else "")
     hmac_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-digest.o")
-    emit_embed(ctx, arch = toolchain.arch, blob = hmac, name = "fips140-hmac-blob", section = ".fips140_digest", out = hmac_obj)
+    emit_embed(ctx, arch = arch, blob = hmac, name = "fips140-hmac-blob", section = ".fips140_digest", out = hmac_obj)
+    nonfips140_obj = None
+    if config.dual_version:
+        nonfips140_obj = ctx.actions.declare_file(name + "/crypto/fips140/nonfips140-embedded.o")
+        emit_embed(ctx, arch = arch, blob = module.ko, name = "ko-blob", prefix = "nonfips140_", section = ".nonfips140_module_data", out = nonfips140_obj)
+
     vmlinux = ctx.actions.declare_file(name + "/vmlinux")
-    emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, out = vmlinux)
+    emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, nonfips140_ko_obj = nonfips140_obj, out = vmlinux)
+
+    # What a kernel package ships beside vmlinux: the embedded module, its
+    # digest and the =m crypto modules (prebuilt ones where given).
+    packaged = [prebuilt_mods.get(m.basename, m) for m in module.crypto_modules]
     return [
         DefaultInfo(files = depset([vmlinux])),
-        OutputGroupInfo(fips140 = depset([module.ko, hmac] + module.crypto_modules)),
+        OutputGroupInfo(fips140 = depset([certified, hmac] + packaged + ([module.ko] if prebuilt_ko else []))),
     ]
 
 vmlinux_with_fips140 = rule(
@@ -41,7 +75,12 @@ vmlinux_with_fips140 = rule(
 config's key, embeds module and digest as `.fips140_module_data` and `.fips140_digest`
 (bounded by `_binary_fips140_ko_start/_end` and `_binary_fips140_hmac_start/_end`), and
 places them after the read-only data of the kernel's own linker script, which it does
-not edit.""",
+not edit.
+
+With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE, the `prebuilt` certified module is embedded
+and HMAC'd instead of the fresh one (which is still built). With
+CONFIG_CRYPTO_FIPS140_DUAL_VERSION, the fresh module is embedded too, as
+`.nonfips140_module_data` between `_binary_nonfips140_ko_start/_end`, for non-FIPS boots.""",
     attrs = _ATTRS,
     toolchains = [_TOOLCHAIN],
 )

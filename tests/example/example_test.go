@@ -187,3 +187,70 @@ func TestExample(t *testing.T) {
 		})
 	}
 }
+
+// TestPrebuiltModule checks EXTMOD_SOURCE and DUAL_VERSION on the example:
+// the certified (prebuilt) module is embedded and its digest verifies, and
+// in dual mode the fresh module sits beside it as nonfips140.
+func TestPrebuiltModule(t *testing.T) {
+	if os.Getenv("TEST_SRCDIR") == "" {
+		t.Skip("runs under bazel test, which builds the example")
+	}
+	for _, arch := range []struct{ name, env string }{
+		{"x86_64", "X86_64_GCC_FILES"},
+		{"arm64", "ARM64_GCC_FILES"},
+	} {
+		files := outputs(t, arch.env)
+		read := func(t *testing.T, p string) []byte {
+			t.Helper()
+			f, ok := files[p]
+			if !ok {
+				t.Fatalf("the example built no %s", p)
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		for _, variant := range []string{"extmod_source", "dual"} {
+			t.Run(arch.name+"/"+variant, func(t *testing.T) {
+				certified := read(t, "certified/crypto/fips140/fips140.ko")
+				fresh := read(t, "fips140/crypto/fips140/fips140.ko")
+				if bytes.Equal(certified, fresh) {
+					t.Fatal("the certified and fresh modules are the same bytes; the test proves nothing")
+				}
+				vmlinux := files["vmlinux_"+variant+"/vmlinux"]
+				config := runfile(t, "_main/examples/configs/"+arch.name+"-"+strings.ReplaceAll(variant, "_", "-")+".config")
+				var verify struct {
+					OK bool `json:"ok"`
+				}
+				out := tool(t, "FIPS140", "verify", "--json", "--config", config, vmlinux)
+				if err := json.Unmarshal(out, &verify); err != nil || !verify.OK {
+					t.Errorf("fips140 verify: %v\n%s", err, out)
+				}
+				region := func(name string) []byte {
+					p := filepath.Join(t.TempDir(), name)
+					tool(t, "FIPS140", "extract", "--region", name, "-o", p, vmlinux)
+					b, err := os.ReadFile(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return b
+				}
+				if !bytes.Equal(region("fips140.ko"), certified) {
+					t.Error("vmlinux does not embed the certified module as fips140.ko")
+				}
+				inspect := string(tool(t, "FIPS140", "inspect", vmlinux))
+				hasNon := strings.Contains(inspect, "nonfips140")
+				switch {
+				case variant == "dual" && !hasNon:
+					t.Errorf("dual vmlinux has no nonfips140 region:\n%s", inspect)
+				case variant == "dual" && !bytes.Equal(region("nonfips140.ko"), fresh):
+					t.Error("dual vmlinux does not embed the fresh module as nonfips140.ko")
+				case variant != "dual" && hasNon:
+					t.Errorf("%s vmlinux has a nonfips140 region:\n%s", variant, inspect)
+				}
+			})
+		}
+	}
+}

@@ -108,14 +108,35 @@ objtool_test = analysistest.make(
     config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
 )
 
-def _bad_objtool_impl(ctx):
+def _analysis_failure_impl(ctx):
     env = analysistest.begin(ctx)
     asserts.expect_failure(env, ctx.attr.message)
     return analysistest.end(env)
 
-bad_objtool_test = analysistest.make(
-    _bad_objtool_impl,
+analysis_failure_test = analysistest.make(
+    _analysis_failure_impl,
     attrs = {"message": attr.string()},
     expect_failure = True,
+    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
+)
+
+def _dual_impl(ctx):
+    env = analysistest.begin(ctx)
+    embeds = {_args(a)[_args(a).index("-section") + 1]: _args(a) for a in _by_mnemonic(env, "Fips140Embed")}
+    asserts.equals(env, [".fips140_digest", ".fips140_module_data", ".nonfips140_module_data"], sorted(embeds.keys()))
+    certified = embeds[".fips140_module_data"]
+    asserts.true(env, certified[certified.index("-in") + 1].endswith("examples/certified/crypto/fips140/fips140.ko"), "the prebuilt module is embedded as fips140")
+    asserts.equals(env, "fips140", certified[certified.index("-check-module") + 1], "the prebuilt is checked to be module fips140")
+    fresh = embeds[".nonfips140_module_data"]
+    asserts.true(env, fresh[fresh.index("-in") + 1].endswith("examples/fips140/crypto/fips140/fips140.ko"), "the fresh module is embedded as nonfips140")
+    asserts.equals(env, "nonfips140_", fresh[fresh.index("-prefix") + 1])
+    hmac = _args(_by_mnemonic(env, "Fips140Hmac")[0])
+    asserts.true(env, hmac[hmac.index("--module") + 1].endswith("examples/certified/crypto/fips140/fips140.ko"), "the HMAC covers the prebuilt module")
+    link = _args(_by_mnemonic(env, "KernelLinkVmlinux")[0])
+    asserts.true(env, "-dual" in link and "-nonfips140-ko" in link, "the link places the nonfips140 module: %s" % link)
+    return analysistest.end(env)
+
+dual_test = analysistest.make(
+    _dual_impl,
     config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
 )

@@ -4,7 +4,8 @@
 // and `--prefix-symbols` make, byte for byte (binutils 2.47):
 //
 //	embed -arch x86_64|arm64 -in FILE -out OBJ [-name NAME] [-section SECTION]
-//	      [-flags FLAGS | -readonly] [-align N] [-prefix PREFIX] [-check-elf]
+//	      [-flags FLAGS | -readonly] [-align N] [-prefix PREFIX]
+//	      [-check-elf | -check-module NAME]
 //
 // The symbols are PREFIX_binary_N_start, _end and _size, where N is NAME
 // (by default FILE as given) with every byte that is not an ASCII letter or
@@ -21,6 +22,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/internal/modinfo"
 	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
 )
 
@@ -28,6 +30,9 @@ type options struct {
 	in, out  string
 	blob     elf.Blob
 	checkELF bool // the input must be an ET_REL object for blob.Arch
+	// checkModule, when set, is the module name the input's .modinfo must
+	// give (it implies checkELF).
+	checkModule string
 }
 
 func main() {
@@ -58,6 +63,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.blob.Align, "align", 1, "the section's alignment, a power of two")
 	fs.StringVar(&o.blob.Prefix, "prefix", "", "prepended to each symbol name, as objcopy --prefix-symbols does")
 	fs.BoolVar(&o.checkELF, "check-elf", false, "require the input to be an ELF relocatable object (a .ko) for -arch")
+	fs.StringVar(&o.checkModule, "check-module", "", "require the input to be a module (ET_REL for -arch) whose .modinfo names it `NAME`")
 
 	fail := func(format string, args ...any) (options, error) {
 		err := fmt.Errorf(format, args...)
@@ -113,9 +119,15 @@ func embed(o options) error {
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file", o.in)
 	}
-	if o.checkELF {
-		if _, err := elf.NewFile(o.in, in, st.Size(), elf.Want{Arch: o.blob.Arch, Type: delf.ET_REL}); err != nil {
+	if o.checkELF || o.checkModule != "" {
+		f, err := elf.NewFile(o.in, in, st.Size(), elf.Want{Arch: o.blob.Arch, Type: delf.ET_REL})
+		if err != nil {
 			return err
+		}
+		if o.checkModule != "" {
+			if err := checkModuleName(o.in, f, o.checkModule); err != nil {
+				return err
+			}
 		}
 	}
 	// NewFile reads with ReadAt, so in is still at offset 0.
@@ -127,4 +139,28 @@ func embed(o options) error {
 		}
 		return err
 	})
+}
+
+// checkModuleName checks that the module's .modinfo says name=want.
+func checkModuleName(path string, f *elf.File, want string) error {
+	sec := f.Section(".modinfo")
+	if sec == nil {
+		return fmt.Errorf("%s: not a kernel module: no .modinfo section", path)
+	}
+	data, err := sec.Data()
+	if err != nil {
+		return fmt.Errorf("%s: reading .modinfo: %w", path, err)
+	}
+	info, err := modinfo.Parse(path, data)
+	if err != nil {
+		return err
+	}
+	name, ok := info.Get("name")
+	switch {
+	case !ok:
+		return fmt.Errorf("%s: .modinfo has no name=, want name=%s", path, want)
+	case name != want:
+		return fmt.Errorf("%s: the module is named %q, want %q", path, name, want)
+	}
+	return nil
 }

@@ -57,12 +57,23 @@ func inputs(t *testing.T) string {
 		}
 		return b
 	}
+	module := func(modinfo string) []byte {
+		b, err := elf.Blob{Arch: elf.X86_64, Name: "modinfo", Section: ".modinfo"}.Bytes([]byte(modinfo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	x86 := object(elf.X86_64)
 	exe := bytes.Clone(x86)
 	binary.LittleEndian.PutUint16(exe[16:], 2) // ET_EXEC
 	digest := sha256.Sum256([]byte("fips140.ko"))
 	for name, data := range map[string][]byte{
 		"fips140.ko":       x86,
+		"named.ko":         module("license=GPL\x00name=fips140\x00"),
+		"other.ko":         module("name=serpent_generic\x00"),
+		"nameless.ko":      module("license=GPL\x00"),
+		"badinfo.ko":       module("name"),
 		"arm64/fips140.ko": object(elf.ARM64),
 		".fips140.hmac":    digest[:],
 		"exec.ko":          exe,
@@ -140,6 +151,11 @@ func TestBadInput(t *testing.T) {
 		{"wrong machine", []string{"-arch", "x86_64", "-in", "arm64/fips140.ko", "-check-elf"}, 1, "embed: arm64/fips140.ko: machine EM_AARCH64 (arm64), want EM_X86_64 (x86_64)"},
 		{"other wrong machine", []string{"-arch", "arm64", "-in", "fips140.ko", "-check-elf"}, 1, "embed: fips140.ko: machine EM_X86_64 (x86_64), want EM_AARCH64 (arm64)"},
 		{"not ET_REL", []string{"-arch", "x86_64", "-in", "exec.ko", "-check-elf"}, 1, "embed: exec.ko: ELF type ET_EXEC, want ET_REL"},
+		{"not a module", []string{"-arch", "x86_64", "-in", "fips140.ko", "-check-module", "fips140"}, 1, "embed: fips140.ko: not a kernel module: no .modinfo section"},
+		{"other module", []string{"-arch", "x86_64", "-in", "other.ko", "-check-module", "fips140"}, 1, `embed: other.ko: the module is named "serpent_generic", want "fips140"`},
+		{"nameless module", []string{"-arch", "x86_64", "-in", "nameless.ko", "-check-module", "fips140"}, 1, "embed: nameless.ko: .modinfo has no name=, want name=fips140"},
+		{"bad modinfo", []string{"-arch", "x86_64", "-in", "badinfo.ko", "-check-module", "fips140"}, 1, "badinfo.ko: .modinfo: entry"},
+		{"module for another arch", []string{"-arch", "arm64", "-in", "named.ko", "-check-module", "fips140"}, 1, "want EM_AARCH64 (arm64)"},
 		{"unknown arch", []string{"-arch", "riscv", "-in", "fips140.ko"}, 2, `unknown architecture "riscv"`},
 		{"no arch", []string{"-in", "fips140.ko"}, 2, "-arch, -in and -out are required"},
 		{"readonly and flags", []string{"-arch", "x86_64", "-in", "fips140.ko", "-readonly", "-flags", "alloc,contents"}, 2, "cannot be used together"},
@@ -221,5 +237,16 @@ func TestDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(outs[0], outs[1]) {
 		t.Error("two runs on the same input in different directories differ")
+	}
+}
+
+func TestCheckModule(t *testing.T) {
+	dir := inputs(t)
+	code, stderr := embedCmd(t, dir, "-arch", "x86_64", "-in", "named.ko", "-out", "out.o", "-section", ".fips140_module_data", "-check-module", "fips140")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.o")); err != nil {
+		t.Error(err)
 	}
 }

@@ -260,7 +260,7 @@ def emit_hmac(ctx, *, config, module, out):
         progress_message = "Computing the HMAC of %{input}",
     )
 
-def emit_embed(ctx, *, arch, blob, name, section, out, prefix = ""):
+def emit_embed(ctx, *, arch, blob, name, section, out, prefix = "", check_module = ""):
     """Writes an object holding blob in section, like `ld -r -b binary` + objcopy --rename-section.
 
     Args:
@@ -271,6 +271,7 @@ def emit_embed(ctx, *, arch, blob, name, section, out, prefix = ""):
       section: the section to hold the blob.
       out: the File to write.
       prefix: a prefix for the blob's symbols.
+      check_module: when set, the blob must be a module for arch with this name.
     """
     args = _args(ctx)
     args.add("-arch", arch)
@@ -280,6 +281,8 @@ def emit_embed(ctx, *, arch, blob, name, section, out, prefix = ""):
     args.add("-align", "8")
     if prefix:
         args.add("-prefix", prefix)
+    if check_module:
+        args.add("-check-module", check_module)
     args.add("-out", out)
     ctx.actions.run(
         executable = ctx.executable._embed,
@@ -290,7 +293,7 @@ def emit_embed(ctx, *, arch, blob, name, section, out, prefix = ""):
         progress_message = "Embedding %{input}",
     )
 
-def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, out):
+def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, out, nonfips140_ko_obj = None):
     """Links vmlinux from its objects plus the embedded module and digest, placed after read-only data.
 
     Args:
@@ -301,6 +304,7 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
       ko_obj: the object embedding fips140.ko.
       hmac_obj: the object embedding the digest.
       out: the File to write.
+      nonfips140_ko_obj: the object embedding the second, fresh module (DUAL_VERSION), or None.
     """
     args = _args(ctx)
     args.add("link-vmlinux")
@@ -309,13 +313,18 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
         args.add("-lld")
     args.add("-fips140-ko", ko_obj)
     args.add("-fips140-hmac", hmac_obj)
+    extra = []
+    if nonfips140_ko_obj:
+        args.add("-dual")
+        args.add("-nonfips140-ko", nonfips140_ko_obj)
+        extra.append(nonfips140_ko_obj)
     args.add("-kernel-lds", kernel_lds)
     args.add("-o", out)
     args.add_all(inputs)
     ctx.actions.run(
         executable = ctx.executable._ldwrap,
         arguments = [args],
-        inputs = inputs + [kernel_lds, ko_obj, hmac_obj],
+        inputs = inputs + [kernel_lds, ko_obj, hmac_obj] + extra,
         tools = toolchain.tool_files,
         outputs = [out],
         mnemonic = "KernelLinkVmlinux",

@@ -1,5 +1,6 @@
 """Public API of rules_fips140. Everything here is re-exported from rules/private."""
 
+load("//rules/private:crypto_api_stubs.bzl", _crypto_api_stubs = "crypto_api_stubs")
 load("//rules/private:crypto_objs.bzl", _crypto_objs = "crypto_objs")
 load("//rules/private:fips140_ko.bzl", _fips140_ko = "fips140_ko")
 load("//rules/private:kernel_config.bzl", _kernel_config = "kernel_config")
@@ -21,6 +22,7 @@ Fips140ModuleInfo = _Fips140ModuleInfo
 KernelConfigInfo = _KernelConfigInfo
 KernelHeadersInfo = _KernelHeadersInfo
 KernelToolchainInfo = _KernelToolchainInfo
+crypto_api_stubs = _crypto_api_stubs
 crypto_objs = _crypto_objs
 fips140_ko = _fips140_ko
 kernel_config = _kernel_config

@@ -48,7 +48,7 @@ CryptoObjsInfo = provider(
     doc = "One `crypto-objs-$(CONFIG_X) += name.o` entry, routed by the kernel config.",
     fields = {
         "config_symbol": "The X of `crypto-objs-$(CONFIG_X)`, without `CONFIG_`.",
-        "init_style": "`upstream` (module_init; the parts' init_module/cleanup_module are renamed and called by a generated main) or `initcalls` (the seed's crypto_module_init and friends, in .fips_initcallN sections).",
+        "init_style": "`upstream` (module_init; the parts' init_module/cleanup_module are renamed and called by a generated main), `initcalls` (the seed's crypto_module_init and friends, in .fips_initcallN sections) or `none` (no init of its own, as crypto_api_stubs).",
         "mode": "`fips140` (=y with CRYPTO_FIPS140_EXTMOD: part of fips140.ko), `builtin` (=y without it), `module` (=m) or `none` (=n).",
         "name": "The object's name (`name.o` in kbuild).",
         "objects": "list of Files: the compiled parts in link order, ready to link (for `fips140`, with their init/exit renamed when init_style is `upstream`; for `module`, compiled as module `name` with the FIPS 140 marker). fips140_ko links the `module` ones into `name.ko`.",

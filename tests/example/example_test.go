@@ -130,6 +130,14 @@ func TestExample(t *testing.T) {
 				t.Errorf("vmlinux embeds %d bytes that differ from fips140.ko's %d", len(got), len(want))
 			}
 
+			// The API stubs: the placeholder in vmlinux, what fills it in
+			// fips140.ko.
+			for file, sym := range map[string]string{vmlinux: "fips140_api_cipher_core_xor", ko: "fips140_api_cipher_core_xor_impl"} {
+				if !hasSymbol(t, file, sym) {
+					t.Errorf("%s does not define %s", file, sym)
+				}
+			}
+
 			// fips140.ko is module fips140 and carries no =m marker; the
 			// =m module toy_cipher.ko carries it.
 			modinfo, _ := sectionData(t, ko, ".modinfo")
@@ -155,7 +163,7 @@ func TestExample(t *testing.T) {
 			for _, m := range members {
 				names = append(names, filepath.Base(m))
 			}
-			wantMembers := "cipher_core.o rot13.o xor8.o sum16_core.o sum16_glue.o fips140-main.o"
+			wantMembers := "cipher_core.o rot13.o xor8.o sum16_core.o sum16_glue.o fips140_api-fips.o fips140-main.o"
 			if strings.Join(names, " ") != wantMembers {
 				t.Errorf("crypto-module.a members = %q, want %q", names, wantMembers)
 			}
@@ -163,7 +171,7 @@ func TestExample(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := "crypto/cipher_core.o\ncrypto/rot13.o\ncrypto/xor8.o\ncrypto/sum16.o\n"; string(order) != want {
+			if want := "crypto/cipher_core.o\ncrypto/rot13.o\ncrypto/xor8.o\ncrypto/sum16.o\ncrypto/fips140_api.o\n"; string(order) != want {
 				t.Errorf(".fips140.order = %q, want %q", order, want)
 			}
 			// The generated main calls the upstream-style parts in link
@@ -253,4 +261,24 @@ func TestPrebuiltModule(t *testing.T) {
 			})
 		}
 	}
+}
+
+// hasSymbol reports whether the ELF file at path defines sym.
+func hasSymbol(t *testing.T, path, sym string) bool {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == sym && s.Section != elf.SHN_UNDEF {
+			return true
+		}
+	}
+	return false
 }

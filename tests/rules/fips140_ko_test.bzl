@@ -1,6 +1,7 @@
 """Analysis tests: the argv of fips140_ko's and vmlinux_with_fips140's actions on the example."""
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
+load("//rules:defs.bzl", "CryptoObjsInfo")
 
 def _args(action):
     # The helper's arguments, without the helper itself. (Long ones go to a
@@ -22,7 +23,7 @@ def _fips140_ko_impl(ctx):
     asserts.equals(env, ["create", "-format", "thin", "-o"], argv[:4])
     asserts.equals(
         env,
-        ["cipher_core.o", "rot13.o", "xor8.o", "sum16_core.o", "sum16_glue.o", "fips140-main.o"],
+        ["cipher_core.o", "rot13.o", "xor8.o", "sum16_core.o", "sum16_glue.o", "fips140_api-fips.o", "fips140-main.o"],
         _basenames(argv[5:]),
         "archive members must be in fips140_ko.objs order, the generated main last",
     )
@@ -138,5 +139,26 @@ def _dual_impl(ctx):
 
 dual_test = analysistest.make(
     _dual_impl,
+    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
+)
+
+def _api_stubs_impl(ctx):
+    env = analysistest.begin(ctx)
+    target = analysistest.target_under_test(env)
+    compiles = {_args(a)[_args(a).index("-o") + 1].split("/")[-1]: a.argv for a in _by_mnemonic(env, "KernelCompile")}
+    asserts.equals(env, ["fips140_api-fips.o", "fips140_api-main.o"], sorted(compiles.keys()))
+    fips, main = compiles["fips140_api-fips.o"], compiles["fips140_api-main.o"]
+    for flag in ["-DFIPS_MODULE=1", "-DMODULE", '-DKBUILD_MODNAME="fips140"']:
+        asserts.true(env, flag in fips, "the module side lacks %s: %s" % (flag, fips))
+        asserts.false(env, flag in main, "the vmlinux side has %s: %s" % (flag, main))
+    asserts.equals(env, fips[-3], main[-3], "both compile the same source")
+    asserts.equals(env, ["fips140_api-main.o"], [f.basename for f in target.files.to_list()], "vmlinux takes the main side")
+    info = target[CryptoObjsInfo]
+    asserts.equals(env, "fips140", info.mode)
+    asserts.equals(env, ["fips140_api-fips.o"], [f.basename for f in info.objects], "fips140 takes the module side")
+    return analysistest.end(env)
+
+api_stubs_test = analysistest.make(
+    _api_stubs_impl,
     config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
 )

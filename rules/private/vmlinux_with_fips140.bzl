@@ -1,5 +1,6 @@
 """The vmlinux_with_fips140 rule: vmlinux carrying fips140.ko and its HMAC."""
 
+load(":actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
 load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
 load(":providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 
@@ -9,8 +10,10 @@ _ATTRS = {
     "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY."),
     "lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data."),
     "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], doc = "The fips140_ko to embed."),
+    "generate_vmlinux_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: make vmlinux's own `.BTF` as the kernel's link-vmlinux.sh does, which module BTF is made against. Each vmlinux link is then preceded by one without `.BTF`, whose BTF (pahole and resolve_btfids, as gen-btf.sh runs them) is linked in; srcs need DWARF (-g). Without it, srcs must already carry vmlinux's `.BTF` (e.g. the kernel build's `.tmp_vmlinux1.btf.o`)."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
-} | HELPER_ATTRS
+    "strict_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: fail the build when the module BTF made against the relinked vmlinux differs from the BTF it embeds. By default that is a warning, as the seed prints \"Module BTF differs\"."),
+} | HELPER_ATTRS | BTF_ATTRS
 
 def _vmlinux_with_fips140_impl(ctx):
     toolchain = ctx.toolchains[_TOOLCHAIN].kernel
@@ -29,10 +32,32 @@ def _vmlinux_with_fips140_impl(ctx):
     hmac_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-digest.o")
     emit_embed(ctx, arch = toolchain.arch, blob = hmac, name = "fips140-hmac-blob", section = ".fips140_digest", out = hmac_obj)
     vmlinux = ctx.actions.declare_file(name + "/vmlinux")
-    emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, out = vmlinux)
+    btf_outputs = []
+    if config.values.get("DEBUG_INFO_BTF_MODULES") == "y":
+        # The seed's flow: link, module BTF against it, relink with it, check.
+        def link(out, btf_objects, extra):
+            emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs + extra, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, out = out, btf = True, btf_objects = btf_objects)
+
+        btf = emit_module_btf(
+            ctx,
+            toolchain = toolchain,
+            resolve_btfids = module.kernel.resolve_btfids,
+            modules = [btf_module("fips140", module.ko)],
+            link = link,
+            out = vmlinux,
+            strict = ctx.attr.strict_btf,
+            generate_vmlinux_btf = ctx.attr.generate_vmlinux_btf,
+        )
+        btf_outputs = [btf.report, btf.first] + btf.blobs
+    elif ctx.attr.strict_btf or ctx.attr.generate_vmlinux_btf:
+        fail("%s: strict_btf and generate_vmlinux_btf apply only with CONFIG_DEBUG_INFO_BTF_MODULES=y, which %s does not set" % (ctx.label, ctx.attr.kernel_config.label))
+    else:
+        emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, out = vmlinux)
     return [
         DefaultInfo(files = depset([vmlinux])),
-        OutputGroupInfo(fips140 = depset([module.ko, hmac] + module.crypto_modules)),
+        # btf: the relink check's report, the first vmlinux link and the
+        # module BTF it embeds.
+        OutputGroupInfo(fips140 = depset([module.ko, hmac] + module.crypto_modules), btf = depset(btf_outputs)),
     ]
 
 vmlinux_with_fips140 = rule(
@@ -41,7 +66,14 @@ vmlinux_with_fips140 = rule(
 config's key, embeds module and digest as `.fips140_module_data` and `.fips140_digest`
 (bounded by `_binary_fips140_ko_start/_end` and `_binary_fips140_hmac_start/_end`), and
 places them after the read-only data of the kernel's own linker script, which it does
-not edit.""",
+not edit.
+
+With CONFIG_DEBUG_INFO_BTF_MODULES=y it follows the seed's relink: vmlinux is linked
+once, the module's BTF is made against it (pahole and the kernel's resolve_btfids on a
+copy of the module, whose bytes never change) and embedded as `.fips140_btf` (bounded by
+`__start_fips140_btf/__stop_fips140_btf`), vmlinux is relinked, and the BTF made again
+against the relinked vmlinux must equal the embedded one: a warning when it does not, an
+error with `strict_btf`. The output group `btf` holds the check's report.""",
     attrs = _ATTRS,
     toolchains = [_TOOLCHAIN],
 )

@@ -290,8 +290,11 @@ def emit_embed(ctx, *, arch, blob, name, section, out, prefix = ""):
         progress_message = "Embedding %{input}",
     )
 
-def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, out):
+def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, out, btf = False, btf_objects = {}):
     """Links vmlinux from its objects plus the embedded module and digest, placed after read-only data.
+
+    With btf, the module BTF sections are placed too (empty, with their
+    bounds, when btf_objects has no object for them: the seed's first link).
 
     Args:
       ctx: the rule context.
@@ -301,6 +304,8 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
       ko_obj: the object embedding fips140.ko.
       hmac_obj: the object embedding the digest.
       out: the File to write.
+      btf: place the module BTF sections (CONFIG_DEBUG_INFO_BTF_MODULES).
+      btf_objects: dict of ldwrap flag (`fips140-btf`, `nonfips140-btf`) to the object holding that BTF.
     """
     args = _args(ctx)
     args.add("link-vmlinux")
@@ -309,13 +314,17 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
         args.add("-lld")
     args.add("-fips140-ko", ko_obj)
     args.add("-fips140-hmac", hmac_obj)
+    if btf:
+        args.add("-btf")
+    for flag, obj in btf_objects.items():
+        args.add("-" + flag, obj)
     args.add("-kernel-lds", kernel_lds)
     args.add("-o", out)
     args.add_all(inputs)
     ctx.actions.run(
         executable = ctx.executable._ldwrap,
         arguments = [args],
-        inputs = inputs + [kernel_lds, ko_obj, hmac_obj],
+        inputs = inputs + [kernel_lds, ko_obj, hmac_obj] + btf_objects.values(),
         tools = toolchain.tool_files,
         outputs = [out],
         mnemonic = "KernelLinkVmlinux",

@@ -7,10 +7,10 @@ load(":providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
 _ATTRS = {
+    "generate_vmlinux_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: make vmlinux's own `.BTF` as the kernel's link-vmlinux.sh does, which module BTF is made against. Each vmlinux link is then preceded by one without `.BTF`, whose BTF (pahole and resolve_btfids, as gen-btf.sh runs them) is linked in; srcs need DWARF (-g). Without it, srcs must already carry vmlinux's `.BTF` (e.g. the kernel build's `.tmp_vmlinux1.btf.o`)."),
     "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY."),
     "lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data."),
     "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], doc = "The fips140_ko to embed."),
-    "generate_vmlinux_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: make vmlinux's own `.BTF` as the kernel's link-vmlinux.sh does, which module BTF is made against. Each vmlinux link is then preceded by one without `.BTF`, whose BTF (pahole and resolve_btfids, as gen-btf.sh runs them) is linked in; srcs need DWARF (-g). Without it, srcs must already carry vmlinux's `.BTF` (e.g. the kernel build's `.tmp_vmlinux1.btf.o`)."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
     "strict_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: fail the build when the module BTF made against the relinked vmlinux differs from the BTF it embeds. By default that is a warning, as the seed prints \"Module BTF differs\"."),
 } | HELPER_ATTRS | BTF_ATTRS

@@ -1,8 +1,13 @@
 """A vmlinux_with_fips140 whose relink gets one more object: the module BTF must change, and the check must say so."""
 
+load("//rules:defs.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
+
+# A test of the private emitters, which only rules/ may load otherwise.
+# buildifier: disable=bzl-visibility
 load("//rules/private:actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
+
+# buildifier: disable=bzl-visibility
 load("//rules/private:actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
-load("//rules/private:providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 

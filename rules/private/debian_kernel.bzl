@@ -2,8 +2,8 @@
 
 Debian's linux-headers-<version>-<flavour> (+ -common) and linux-kbuild
 packages hold what modules of that kernel build against: headers, .config,
-Module.symvers, module.lds, scripts/module-common.c and, on amd64, objtool.
-The compile flags are the ones kbuild used for a module object of that
+Module.symvers, module.lds, scripts/module-common.c, on amd64 objtool and,
+for kernels with CONFIG_DEBUG_INFO_BTF, resolve_btfids. The compile flags are the ones kbuild used for a module object of that
 kernel, recorded once with `make M=... V=1` (a file with @COMMON@ and @ARCH@
 for the two headers directories). objtool's arguments are derived from the
 kbuild package's scripts/Makefile.lib and the .config, as kbuild derives them.
@@ -115,7 +115,10 @@ def _debian_kernel_impl(rctx):
     makefile_lib = headers + "/scripts/Makefile.lib"
     objtool_args = objtool_module_args(makefile_lib, rctx.read(makefile_lib), values)
     objtool = headers + "/tools/objtool/objtool.real-" + srcarch if objtool_args else None
-    for f in [objtool, headers + "/Module.symvers", headers + "/arch/%s/module.lds" % srcarch, headers + "/scripts/module-common.c"]:
+
+    # Kernels with BTF make it with resolve_btfids (scripts/Makefile.btf).
+    resolve_btfids = headers + "/tools/bpf/resolve_btfids/resolve_btfids" if values.get("DEBUG_INFO_BTF") == "y" else None
+    for f in [objtool, resolve_btfids, headers + "/Module.symvers", headers + "/arch/%s/module.lds" % srcarch, headers + "/scripts/module-common.c"]:
         if f and not rctx.path(f).exists:
             fail("%s: the packages hold no %s" % (rctx.name, f))
     rctx.file("ROOT", "")
@@ -132,6 +135,7 @@ def _debian_kernel_impl(rctx):
         srcarch = srcarch,
         objtool = json.encode(objtool) if objtool else "None",
         objtool_args = json.encode(objtool_args),
+        resolve_btfids = json.encode(resolve_btfids) if resolve_btfids else "None",
         cpu = {"arm64": "aarch64", "x86_64": "x86_64"}[rctx.attr.arch],
     ))
 
@@ -150,6 +154,7 @@ kernel_headers(
     module_lds = "{headers}/arch/{srcarch}/module.lds",
     objtool = {objtool},
     objtool_args = {objtool_args},
+    resolve_btfids = {resolve_btfids},
     symvers = "{headers}/Module.symvers",
     target_compatible_with = ["@platforms//cpu:{cpu}"],
 )

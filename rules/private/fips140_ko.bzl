@@ -97,7 +97,7 @@ def _fips140_ko_impl(ctx):
             link_inputs = depset([archive, fips140_o] + objects + generated),
             module_objects = depset([fips140_o] + mod_objs),
         ),
-        Fips140ModuleInfo(arch = toolchain.arch, crypto_modules = crypto_modules, ko = ko, order = order, symvers = symvers),
+        Fips140ModuleInfo(arch = toolchain.arch, crypto_modules = crypto_modules, kernel = headers, ko = ko, order = order, symvers = symvers),
     ]
 
 fips140_ko = rule(

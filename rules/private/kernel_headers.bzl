@@ -15,6 +15,7 @@ _ATTRS = {
     "module_lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's module linker script."),
     "objtool": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "The kernel's objtool (x86_64 kernels with CONFIG_OBJTOOL), e.g. linux-kbuild's `tools/objtool/objtool.real-x86`. Set together with objtool_args."),
     "objtool_args": attr.string_list(doc = "The arguments kbuild gives objtool for module objects (its `objtool-args`, which include `--link --module` on kernels with CONFIG_X86_KERNEL_IBT)."),
+    "resolve_btfids": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "The kernel's resolve_btfids (kernels with CONFIG_DEBUG_INFO_BTF), e.g. linux-kbuild's `tools/bpf/resolve_btfids/resolve_btfids`. vmlinux_with_fips140 needs it, with the toolchain's pahole, for module BTF (CONFIG_DEBUG_INFO_BTF_MODULES)."),
     "symvers": attr.label(allow_single_file = True, doc = "vmlinux's Module.symvers."),
 }
 
@@ -48,6 +49,7 @@ def _kernel_headers_impl(ctx):
         module_lds = None,
         objtool = ctx.file.objtool,
         objtool_args = ctx.attr.objtool_args,
+        resolve_btfids = ctx.file.resolve_btfids,
         symvers = None,
     )
     pre = before_objtool(ctx, headers = partial, out = common)
@@ -71,13 +73,14 @@ def _kernel_headers_impl(ctx):
             module_lds = ctx.file.module_lds,
             objtool = ctx.file.objtool,
             objtool_args = ctx.attr.objtool_args,
+            resolve_btfids = ctx.file.resolve_btfids,
             symvers = ctx.file.symvers,
         ),
     ]
 
 kernel_headers = rule(
     implementation = _kernel_headers_impl,
-    doc = "A kernel's headers, compile flags, module.lds and Module.symvers, for building modules against it with the target platform's kernel toolchain.",
+    doc = "A kernel's headers, compile flags, module.lds and Module.symvers (and its objtool and resolve_btfids), for building modules against it with the target platform's kernel toolchain.",
     attrs = _ATTRS | {"_ldwrap": attr.label(default = "//tools/ldwrap", executable = True, cfg = "exec")},
     provides = [KernelHeadersInfo],
     toolchains = [_TOOLCHAIN],

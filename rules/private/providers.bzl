@@ -40,6 +40,7 @@ KernelHeadersInfo = provider(
         "module_lds": "File: the kernel's module linker script.",
         "objtool": "File or None: the kernel's objtool (exec-configured). When set, it runs on every linked module object, `.mod.o` and `.module-common.o`.",
         "objtool_args": "list of strings: objtool's arguments for module objects, with `--link --module`.",
+        "resolve_btfids": "File or None: the kernel's resolve_btfids (exec-configured, `tools/bpf/resolve_btfids/resolve_btfids`). With pahole, it makes BTF: vmlinux's own and the fips140 module's (CONFIG_DEBUG_INFO_BTF_MODULES).",
         "symvers": "File or None: vmlinux's Module.symvers.",
     },
 )
@@ -60,6 +61,7 @@ Fips140ModuleInfo = provider(
     fields = {
         "arch": "The kernel ARCH the module is for.",
         "crypto_modules": "list of Files: the `=m` crypto modules (`crypto/<name>.ko`), each marked with `.fips140_crypto_marker`.",
+        "kernel": "KernelHeadersInfo: the kernel the module was built against; vmlinux_with_fips140 takes its resolve_btfids for module BTF.",
         "ko": "File: `crypto/fips140/fips140.ko`, the bytes the HMAC covers.",
         "order": "File: `crypto/fips140/.fips140.order`, the crypto objects linked into fips140, one per line, in link order.",
         "symvers": "File: `crypto/fips140/.fips140.symvers`, fips140's exports (without vmlinux's), from modpost -c.",

@@ -1,5 +1,6 @@
 """The vmlinux_with_fips140 rule: vmlinux carrying fips140.ko and its HMAC."""
 
+load(":actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
 load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
 load(":providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 
@@ -9,12 +10,14 @@ _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 _PREBUILT_KO = "crypto/fips140/fips140.ko"
 
 _ATTRS = {
-    "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY (and EXTMOD_SOURCE, DUAL_VERSION)."),
+    "generate_vmlinux_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: make vmlinux's own `.BTF` as the kernel's link-vmlinux.sh does, which module BTF is made against. Each vmlinux link is then preceded by one without `.BTF`, whose BTF (pahole and resolve_btfids, as gen-btf.sh runs them) is linked in; srcs need DWARF (-g). Without it, srcs must already carry vmlinux's `.BTF` (e.g. the kernel build's `.tmp_vmlinux1.btf.o`)."),
+    "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY (and EXTMOD_SOURCE, DUAL_VERSION, DEBUG_INFO_BTF_MODULES)."),
     "lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data."),
     "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], doc = "The fips140_ko built from source. With EXTMOD_SOURCE it is still built; with DUAL_VERSION it is embedded as the nonfips140 module."),
     "prebuilt": attr.label_list(allow_files = [".ko"], doc = "With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE: the seed's `fips140_build/`, a certified `crypto/fips140/fips140.ko` and any prebuilt `=m` modules (`crypto/<name>.ko`). The prebuilt fips140.ko is embedded and HMAC'd instead of `module`'s, and prebuilt `=m` modules replace the fresh ones of the same name."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
-} | HELPER_ATTRS
+    "strict_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: fail the build when the module BTF made against the relinked vmlinux differs from the BTF it embeds. By default that is a warning, as the seed prints \"Module BTF differs\"."),
+} | HELPER_ATTRS | BTF_ATTRS
 
 def _prebuilt(ctx, config):
     """Returns the prebuilt fips140.ko (or None) and the prebuilt =m modules by basename."""
@@ -59,14 +62,42 @@ def _vmlinux_with_fips140_impl(ctx):
         emit_embed(ctx, arch = arch, blob = module.ko, name = "ko-blob", prefix = "nonfips140_", section = ".nonfips140_module_data", out = nonfips140_obj)
 
     vmlinux = ctx.actions.declare_file(name + "/vmlinux")
-    emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, nonfips140_ko_obj = nonfips140_obj, out = vmlinux)
+    btf_outputs = []
+    if config.values.get("DEBUG_INFO_BTF_MODULES") == "y":
+        # The seed's flow: link, module BTF against it, relink with it, check.
+        def link(out, btf_objects, extra):
+            emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs + extra, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, nonfips140_ko_obj = nonfips140_obj, out = out, btf = True, btf_objects = btf_objects)
+
+        modules = [btf_module("fips140", certified)]
+        if config.dual_version:
+            modules.append(btf_module("nonfips140", module.ko, prefix = "nonfips140_"))
+        btf = emit_module_btf(
+            ctx,
+            toolchain = toolchain,
+            resolve_btfids = module.kernel.resolve_btfids,
+            modules = modules,
+            link = link,
+            out = vmlinux,
+            strict = ctx.attr.strict_btf,
+            generate_vmlinux_btf = ctx.attr.generate_vmlinux_btf,
+        )
+        btf_outputs = [btf.report, btf.first] + btf.blobs
+    elif ctx.attr.strict_btf or ctx.attr.generate_vmlinux_btf:
+        fail("%s: strict_btf and generate_vmlinux_btf apply only with CONFIG_DEBUG_INFO_BTF_MODULES=y, which %s does not set" % (ctx.label, ctx.attr.kernel_config.label))
+    else:
+        emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, nonfips140_ko_obj = nonfips140_obj, out = vmlinux)
 
     # What a kernel package ships beside vmlinux: the embedded module, its
-    # digest and the =m crypto modules (prebuilt ones where given).
+    # digest and the =m crypto modules (prebuilt ones where given). btf:
+    # the relink check's report, the first vmlinux link and the module BTF
+    # it embeds.
     packaged = [prebuilt_mods.get(m.basename, m) for m in module.crypto_modules]
     return [
         DefaultInfo(files = depset([vmlinux])),
-        OutputGroupInfo(fips140 = depset([certified, hmac] + packaged + ([module.ko] if prebuilt_ko else []))),
+        OutputGroupInfo(
+            btf = depset(btf_outputs),
+            fips140 = depset([certified, hmac] + packaged + ([module.ko] if prebuilt_ko else [])),
+        ),
     ]
 
 vmlinux_with_fips140 = rule(
@@ -80,7 +111,15 @@ not edit.
 With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE, the `prebuilt` certified module is embedded
 and HMAC'd instead of the fresh one (which is still built). With
 CONFIG_CRYPTO_FIPS140_DUAL_VERSION, the fresh module is embedded too, as
-`.nonfips140_module_data` between `_binary_nonfips140_ko_start/_end`, for non-FIPS boots.""",
+`.nonfips140_module_data` between `_binary_nonfips140_ko_start/_end`, for non-FIPS boots.
+
+With CONFIG_DEBUG_INFO_BTF_MODULES=y it follows the seed's relink: vmlinux is linked
+once, the module's BTF is made against it (pahole and the kernel's resolve_btfids on a
+copy of the module, whose bytes never change) and embedded as `.fips140_btf` (bounded by
+`__start_fips140_btf/__stop_fips140_btf`; `.nonfips140_btf` too in dual mode), vmlinux
+is relinked, and the BTF made again against the relinked vmlinux must equal the embedded
+one: a warning when it does not, an error with `strict_btf`. The output group `btf`
+holds the check's report.""",
     attrs = _ATTRS,
     toolchains = [_TOOLCHAIN],
 )

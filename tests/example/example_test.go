@@ -7,11 +7,14 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ebtf "github.com/cilium/ebpf/btf"
 )
 
 // runfile resolves a $(rlocationpath) from the environment.
@@ -192,6 +195,14 @@ func TestExample(t *testing.T) {
 				idx(`{ "rot13", `) < idx(`{ "sum16", `)) {
 				t.Error("fips140-main.c does not run level 0-1 initcalls, then rot13, then sum16")
 			}
+
+			t.Run("btf", func(t *testing.T) {
+				ko, err := os.ReadFile(need("fips140_btf/crypto/fips140/fips140.ko"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkBTF(t, need, runfile(t, "_main/examples/configs/"+arch.name+"-btf.config"), ko)
+			})
 		})
 	}
 }
@@ -220,10 +231,15 @@ func TestPrebuiltModule(t *testing.T) {
 			}
 			return b
 		}
-		for _, variant := range []string{"extmod_source", "dual"} {
+		for _, variant := range []string{"extmod_source", "dual", "extmod_source_btf", "dual_btf"} {
 			t.Run(arch.name+"/"+variant, func(t *testing.T) {
+				withBTF := strings.HasSuffix(variant, "_btf")
+				dual := strings.HasPrefix(variant, "dual")
 				certified := read(t, "certified/crypto/fips140/fips140.ko")
 				fresh := read(t, "fips140/crypto/fips140/fips140.ko")
+				if withBTF {
+					fresh = read(t, "fips140_btf/crypto/fips140/fips140.ko")
+				}
 				if bytes.Equal(certified, fresh) {
 					t.Fatal("the certified and fresh modules are the same bytes; the test proves nothing")
 				}
@@ -249,14 +265,34 @@ func TestPrebuiltModule(t *testing.T) {
 					t.Error("vmlinux does not embed the certified module as fips140.ko")
 				}
 				inspect := string(tool(t, "FIPS140", "inspect", vmlinux))
-				hasNon := strings.Contains(inspect, "nonfips140")
+				hasNon := strings.Contains(inspect, "nonfips140.ko")
 				switch {
-				case variant == "dual" && !hasNon:
+				case dual && !hasNon:
 					t.Errorf("dual vmlinux has no nonfips140 region:\n%s", inspect)
-				case variant == "dual" && !bytes.Equal(region("nonfips140.ko"), fresh):
+				case dual && !bytes.Equal(region("nonfips140.ko"), fresh):
 					t.Error("dual vmlinux does not embed the fresh module as nonfips140.ko")
-				case variant != "dual" && hasNon:
+				case !dual && hasNon:
 					t.Errorf("%s vmlinux has a nonfips140 region:\n%s", variant, inspect)
+				}
+				// With BTF, each embedded module has its BTF (checked by
+				// verify as split BTF on vmlinux's .BTF), and the relink
+				// found it unchanged.
+				btfRegions := []string{"fips140.btf"}
+				if dual {
+					btfRegions = append(btfRegions, "nonfips140.btf")
+				}
+				for _, r := range btfRegions {
+					if got := strings.Contains(inspect, r); got != withBTF {
+						t.Errorf("%s vmlinux has a %s region: %v, want %v\n%s", variant, r, got, withBTF, inspect)
+					}
+				}
+				if withBTF {
+					report := string(read(t, "vmlinux_"+variant+"/crypto/fips140/btf-relink-check.txt"))
+					for _, m := range map[bool][]string{false: {"fips140"}, true: {"fips140", "nonfips140"}}[dual] {
+						if !strings.Contains(report, m+": module BTF identical after the relink") {
+							t.Errorf("relink check for %s: %s", m, report)
+						}
+					}
 				}
 			})
 		}
@@ -281,4 +317,107 @@ func hasSymbol(t *testing.T, path, sym string) bool {
 		}
 	}
 	return false
+}
+
+type verifyResult struct {
+	OK     bool `json:"ok"`
+	Checks []struct {
+		Name   string `json:"name"`
+		OK     bool   `json:"ok"`
+		Detail string `json:"detail"`
+	} `json:"checks"`
+}
+
+// checkBTF checks vmlinux_btf, the example with CONFIG_DEBUG_INFO_BTF_MODULES:
+// the verifier passes it with the BTF checks, .fips140_btf holds the BTF
+// made against the first link, which cilium/ebpf reads as split BTF on the
+// vmlinux's own .BTF, fips140_btf's module is embedded unchanged, and the relink
+// check found the BTF identical.
+func checkBTF(t *testing.T, need func(string) string, config string, koBytes []byte) {
+	vmlinux := need("vmlinux_btf/vmlinux")
+	var verify verifyResult
+	if err := json.Unmarshal(tool(t, "FIPS140", "verify", "--json", "--config", config, vmlinux), &verify); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, c := range verify.Checks {
+		seen[c.Name] = c.OK
+	}
+	for _, name := range []string{"fips140.btf bounds", "fips140.btf is split BTF on vmlinux's .BTF", "fips140.hmac matches"} {
+		if !seen[name] {
+			t.Errorf("fips140 verify: check %q missing or failed: %+v", name, verify)
+		}
+	}
+	if !verify.OK {
+		t.Errorf("fips140 verify: %+v", verify)
+	}
+
+	dir := t.TempDir()
+	extract := func(region string) []byte {
+		out := filepath.Join(dir, region)
+		tool(t, "FIPS140", "extract", "-region", region, "-o", out, vmlinux)
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	if !bytes.Equal(extract("fips140.ko"), koBytes) {
+		t.Error("vmlinux_btf does not embed fips140.ko unchanged")
+	}
+	blob := extract("fips140.btf")
+	made, err := os.ReadFile(need("vmlinux_btf/crypto/fips140/.fips140.ko.btf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(blob, made) {
+		t.Errorf(".fips140_btf holds %d bytes, not the %d bytes made against the first link", len(blob), len(made))
+	}
+
+	// cilium/ebpf: the blob is split BTF on vmlinux's .BTF, with the
+	// module's own types after the base's.
+	base, err := ebtf.LoadSpec(vmlinux)
+	if err != nil {
+		t.Fatalf("vmlinux .BTF: %v", err)
+	}
+	spec, err := ebtf.LoadSplitSpecFromReader(bytes.NewReader(blob), base)
+	if err != nil {
+		t.Fatalf(".fips140_btf on vmlinux's .BTF: %v", err)
+	}
+	var own []string
+	for typ, err := range spec.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := spec.TypeID(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !baseHas(base, id) {
+			own = append(own, fmt.Sprintf("%v", typ))
+		}
+	}
+	if len(own) == 0 {
+		t.Error("the module BTF adds no types to vmlinux's")
+	}
+	// The generated main's part table is among them.
+	var part *ebtf.Struct
+	if err := spec.TypeByName("fips140_part", &part); err != nil {
+		t.Errorf("struct fips140_part in the module BTF: %v (own types: %q)", err, own)
+	} else if id, _ := spec.TypeID(part); id == 0 || baseHas(base, id) {
+		t.Errorf("struct fips140_part has id %d, not one of the module's own", id)
+	}
+
+	report, err := os.ReadFile(need("vmlinux_btf/crypto/fips140/btf-relink-check.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(report), "fips140: module BTF identical after the relink") {
+		t.Errorf("relink check: %s", report)
+	}
+}
+
+func baseHas(base *ebtf.Spec, id ebtf.TypeID) bool {
+	_, err := base.TypeByID(id)
+	return err == nil
 }

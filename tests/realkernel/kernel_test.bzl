@@ -31,6 +31,9 @@ def _debian_kernel_impl(ctx):
     else:
         asserts.equals(env, None, info.objtool)
     asserts.true(env, info.external_modules, "modules built against an installed kernel are external")
+
+    # Both kernels have CONFIG_DEBUG_INFO_BTF: the headers' resolve_btfids.
+    asserts.true(env, info.resolve_btfids != None and info.resolve_btfids.path.endswith("/tools/bpf/resolve_btfids/resolve_btfids"), "resolve_btfids: %s" % info.resolve_btfids)
     for flag in info.cflags:
         asserts.false(env, flag.startswith("-DMODULE") or flag.startswith("-DKBUILD_"), "per-object define %s in the kernel's flags" % flag)
         asserts.false(env, "@COMMON@" in flag or "@ARCH@" in flag or "$(PACKAGE_DIR)" in flag, "unexpanded %s" % flag)

@@ -7,14 +7,27 @@
 //	         [-pahole-flag F]... [-section S] [-prefix P] [-tmpdir DIR]
 //	btfsplit object -arch x86_64|arm64 -in BTF -base VMLINUX -out OUT.o [-section S] [-prefix P]
 //	btfsplit compare [-base BASE] [-base2 BASE2] A B
+//	btfsplit vmlinux -elf TMP_VMLINUX -pahole PAHOLE -resolve-btfids RESOLVE_BTFIDS -obj OUT.o [-btf OUT]
+//	         [-pahole-flag F]... [-tmpdir DIR]
+//	btfsplit check -first-base FIRST_VMLINUX -base VMLINUX -pahole PAHOLE -resolve-btfids RESOLVE_BTFIDS
+//	         -report OUT [-o OUT_VMLINUX] [-strict] [-pahole-flag F]... [-tmpdir DIR] (NAME MODULE BTF)...
 //
 // split runs pahole and resolve_btfids as Linux 7.2's gen-btf.sh does for a
 // module, on a temporary copy, and checks that the module's bytes did not
 // change. object puts a BTF blob into section .fips140_btf (or -section) of
 // a relocatable object. compare exits 0 when the blobs are identical, 1 when
 // they differ (saying where), 2 on errors. A blob or base may be raw BTF or
-// an ELF file, whose .BTF section is read. Arguments may come from
-// @paramfiles.
+// an ELF file, whose .BTF section is read.
+//
+// vmlinux makes vmlinux's own BTF from a link without it, as gen-btf.sh
+// does for link-vmlinux.sh, and writes the object that links it in as
+// .BTF. check makes each module's BTF again against the relinked vmlinux
+// and compares it with the BTF embedded (made against the first link,
+// FIRST_VMLINUX), as the seed series does after its relink: it writes a
+// report and, when they differ, warns ("Module BTF differs"), or with
+// -strict fails. With -o it then copies the relinked vmlinux there, so that
+// nothing downstream gets the vmlinux without the check. Arguments may come
+// from @paramfiles.
 package main
 
 import (
@@ -54,6 +67,18 @@ type compareOptions struct {
 	a, b, base, base2 string
 }
 
+type vmlinuxOptions struct {
+	elf, btf, obj string
+	splitter      btf.Splitter
+}
+
+type checkOptions struct {
+	firstBase, base, report, out string
+	strict                       bool
+	splitter                     btf.Splitter
+	modules                      []btf.RelinkModule
+}
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -68,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return dispatch(args, stdout, stderr)
 }
 
-const usage = "usage: btfsplit split|object|compare [flags]; see btfsplit VERB -h"
+const usage = "usage: btfsplit split|object|compare|vmlinux|check [flags]; see btfsplit VERB -h"
 
 // dispatch parses the verb and its flags and runs it.
 func dispatch(args []string, stdout, stderr io.Writer) int {
@@ -96,6 +121,18 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 		return runCompare(o, stdout, stderr)
+	case "vmlinux":
+		o, err := parseVmlinux(args, stderr)
+		if err != nil {
+			return exitError
+		}
+		return report(stderr, runVmlinux(o, stderr))
+	case "check":
+		o, err := parseCheck(args, stderr)
+		if err != nil {
+			return exitError
+		}
+		return report(stderr, runCheck(o, stderr))
 	}
 	fmt.Fprintf(stderr, "btfsplit: unknown verb %q\n%s\n", verb, usage)
 	return exitError
@@ -119,6 +156,14 @@ func usageError(stderr io.Writer, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
 	fmt.Fprintf(stderr, "btfsplit: %v\n", err)
 	return err
+}
+
+// toolFlags adds the flags that set up a Splitter's tools.
+func toolFlags(fs *flag.FlagSet, s *btf.Splitter, flags *stringList) {
+	fs.StringVar(&s.Pahole, "pahole", "", "path of pahole")
+	fs.StringVar(&s.ResolveBTFIDs, "resolve-btfids", "", "path of resolve_btfids")
+	fs.Var(flags, "pahole-flag", "a pahole flag, repeatable; replaces the 7.2 default flags: "+strings.Join(btf.DefaultPaholeFlags, " "))
+	fs.StringVar(&s.TempDir, "tmpdir", "", "where temporary copies go (default: $TMPDIR)")
 }
 
 func parseSplit(args []string, stderr io.Writer) (splitOptions, error) {
@@ -315,4 +360,109 @@ func compare(o compareOptions) (*btf.Diff, error) {
 		return nil, err
 	}
 	return btf.Compare(a, b, rawA, rawB), nil
+}
+
+func parseVmlinux(args []string, stderr io.Writer) (vmlinuxOptions, error) {
+	var o vmlinuxOptions
+	fs := flag.NewFlagSet("btfsplit vmlinux", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var flags stringList
+	toolFlags(fs, &o.splitter, &flags)
+	fs.StringVar(&o.elf, "elf", "", "the vmlinux linked without BTF (link-vmlinux.sh's .tmp_vmlinux1); it is read, never changed")
+	fs.StringVar(&o.btf, "btf", "", "also write vmlinux's raw .BTF here")
+	fs.StringVar(&o.obj, "obj", "", "write the object that links the BTF into vmlinux as section .BTF here")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, usageError(stderr, "vmlinux: unexpected arguments: %q", fs.Args())
+	case o.elf == "" || o.obj == "" || o.splitter.Pahole == "" || o.splitter.ResolveBTFIDs == "":
+		return o, usageError(stderr, "vmlinux: -elf, -obj, -pahole and -resolve-btfids are required")
+	}
+	if len(flags) > 0 {
+		o.splitter.PaholeFlags = flags
+	}
+	return o, nil
+}
+
+func runVmlinux(o vmlinuxOptions, stderr io.Writer) error {
+	o.splitter.Stderr = stderr
+	r, err := o.splitter.EncodeVmlinux(o.elf)
+	if err != nil {
+		return err
+	}
+	if o.btf != "" {
+		if err := atomicfile.WriteBytes(o.btf, r.BTF); err != nil {
+			return err
+		}
+	}
+	return writeObject(o.obj, btf.VmlinuxObject(r.Arch), r.BTF)
+}
+
+func parseCheck(args []string, stderr io.Writer) (checkOptions, error) {
+	var o checkOptions
+	fs := flag.NewFlagSet("btfsplit check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var flags stringList
+	toolFlags(fs, &o.splitter, &flags)
+	fs.StringVar(&o.firstBase, "first-base", "", "the first vmlinux link, which the embedded BTF was made against")
+	fs.StringVar(&o.base, "base", "", "the relinked vmlinux, which embeds the BTF")
+	fs.StringVar(&o.report, "report", "", "write the report here")
+	fs.StringVar(&o.out, "o", "", "copy the relinked vmlinux here once the check passed")
+	fs.BoolVar(&o.strict, "strict", false, "fail when a module's BTF differs after the relink, instead of warning")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case o.firstBase == "" || o.base == "" || o.report == "" || o.splitter.Pahole == "" || o.splitter.ResolveBTFIDs == "":
+		return o, usageError(stderr, "check: -first-base, -base, -report, -pahole and -resolve-btfids are required")
+	case fs.NArg() == 0 || fs.NArg()%3 != 0:
+		return o, usageError(stderr, "check: want NAME MODULE BTF for each embedded module, got %d arguments", fs.NArg())
+	}
+	for a := fs.Args(); len(a) > 0; a = a[3:] {
+		o.modules = append(o.modules, btf.RelinkModule{Name: a[0], Module: a[1], First: a[2]})
+	}
+	if len(flags) > 0 {
+		o.splitter.PaholeFlags = flags
+	}
+	return o, nil
+}
+
+func runCheck(o checkOptions, stderr io.Writer) error {
+	o.splitter.Stderr = stderr
+	results, err := o.splitter.CheckRelink(o.firstBase, o.base, o.modules)
+	if err != nil {
+		return err
+	}
+	var report strings.Builder
+	btf.ReportRelink(&report, results)
+	if err := atomicfile.WriteBytes(o.report, []byte(report.String())); err != nil {
+		return err
+	}
+	if btf.Differs(results) {
+		if o.strict {
+			return fmt.Errorf("%s: the module BTF made against the relinked vmlinux differs from the BTF it embeds:\n%s", o.base, report.String())
+		}
+		fmt.Fprintf(stderr, "btfsplit: warning: %s: the module BTF made against the relinked vmlinux differs from the BTF it embeds:\n%s", o.base, report.String())
+	}
+	if o.out == "" {
+		return nil
+	}
+	return copyThrough(o.out, o.base)
+}
+
+// copyThrough copies the file at src to dst.
+func copyThrough(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return atomicfile.Write(dst, func(f *os.File) error {
+		if _, err := io.Copy(f, in); err != nil {
+			return fmt.Errorf("copying %s: %w", src, err)
+		}
+		return nil
+	})
 }

@@ -163,7 +163,7 @@ func TestSplitFailure(t *testing.T) {
 	if code != exitDiff {
 		t.Errorf("exit %d, want %d", code, exitDiff)
 	}
-	for _, w := range []string{"btfsplit: DIR/fips140.ko: pahole failed on a copy of the module: exit status 1", "die__process: DW_TAG_label not handled"} {
+	for _, w := range []string{"btfsplit: DIR/fips140.ko: pahole failed on a copy of it: exit status 1", "die__process: DW_TAG_label not handled"} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr %q does not contain %q", stderr, w)
 		}
@@ -254,12 +254,107 @@ func TestUsage(t *testing.T) {
 		{"object bad arch", []string{"object", "-arch", "riscv", "-in", "b", "-base", "v", "-out", "o"}, "-arch: "},
 		{"compare one blob", []string{"compare", "a"}, "want two BTF blobs, got 1 arguments"},
 		{"compare base2 alone", []string{"compare", "-base2", "b", "x", "y"}, "-base2 needs -base"},
+		{"vmlinux without obj", []string{"vmlinux", "-elf", "v", "-pahole", "p", "-resolve-btfids", "r"}, "-elf, -obj, -pahole and -resolve-btfids are required"},
+		{"vmlinux stray argument", []string{"vmlinux", "-elf", "v", "-obj", "o", "-pahole", "p", "-resolve-btfids", "r", "x"}, `unexpected arguments: ["x"]`},
+		{"check without report", []string{"check", "-first-base", "a", "-base", "b", "-pahole", "p", "-resolve-btfids", "r", "n", "m", "f"}, "-first-base, -base, -report, -pahole and -resolve-btfids are required"},
+		{"check without modules", []string{"check", "-first-base", "a", "-base", "b", "-report", "o", "-pahole", "p", "-resolve-btfids", "r"}, "want NAME MODULE BTF for each embedded module, got 0 arguments"},
+		{"check half a module", []string{"check", "-first-base", "a", "-base", "b", "-report", "o", "-pahole", "p", "-resolve-btfids", "r", "n", "m"}, "got 2 arguments"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runCLI("", tc.args...)
 			if code != exitError || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitError, tc.want)
 			}
+		})
+	}
+}
+
+func TestVmlinuxCLI(t *testing.T) {
+	in := newInputs(t, elf.ARM64, false)
+	tmp := btftest.Write(t, in.dir, "tmp_vmlinux1", btftest.WithType(btftest.Object(t, elf.ARM64, ".debug_info", []byte("DWARF")), delf.ET_EXEC))
+	// vmlinux's BTF is standalone.
+	standalone := btftest.Marshal(t, btftest.ModuleTypes()...)
+	canned := btftest.Write(t, in.dir, "standalone.BTF", standalone)
+	resolve := btftest.Script(t, in.dir, "resolve_vmlinux", "for a; do elf=$a; done; cp "+canned+` "$elf.BTF"`+"\n")
+	raw, obj := filepath.Join(in.dir, "vmlinux.BTF"), filepath.Join(in.dir, "btf.o")
+	code, _, stderr := runCLI(in.dir, "vmlinux", "-elf", tmp, "-pahole", in.pahole, "-resolve-btfids", resolve, "-tmpdir", in.dir, "-btf", raw, "-obj", obj)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	blob, err := os.ReadFile(raw)
+	if err != nil || !bytes.Equal(blob, standalone) {
+		t.Fatalf("-btf is not what resolve_btfids wrote (%v)", err)
+	}
+	f, err := delf.Open(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sec := f.Section(".BTF")
+	if f.Machine != delf.EM_AARCH64 || f.Type != delf.ET_REL || sec == nil || sec.Flags != delf.SHF_ALLOC {
+		t.Fatalf("object: machine %v, type %v, .BTF %+v", f.Machine, f.Type, sec)
+	}
+	if data, _ := sec.Data(); !bytes.Equal(data, blob) {
+		t.Error(".BTF does not hold the BTF")
+	}
+
+	// A vmlinux that already has BTF fails, and writes nothing.
+	obj2 := filepath.Join(in.dir, "btf2.o")
+	code, _, stderr = runCLI(in.dir, "vmlinux", "-elf", in.base, "-pahole", in.pahole, "-resolve-btfids", in.resolve, "-obj", obj2)
+	if code != exitDiff || !strings.Contains(stderr, "btfsplit: DIR/vmlinux: already has a .BTF section") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(obj2); err == nil {
+		t.Error("an object was written")
+	}
+}
+
+func TestCheckCLI(t *testing.T) {
+	in := newInputs(t, elf.X86_64, false)
+	same := btftest.Write(t, in.dir, "same.btf", btftest.Module(t))
+	other := btftest.Write(t, in.dir, "other.btf", btftest.SplitOnEmpty(t, btftest.Marshal(t, btftest.ModuleTypes()[0])))
+	for _, tc := range []struct {
+		name     string
+		embedded string
+		strict   bool
+		code     int
+		stderr   string
+		copied   bool
+	}{
+		{"identical", same, false, exitOK, "", true},
+		{"identical strict", same, true, exitOK, "", true},
+		{"differs", other, false, exitOK, "btfsplit: warning: DIR/vmlinux: the module BTF made against the relinked vmlinux differs", true},
+		{"differs strict", other, true, exitDiff, "btfsplit: DIR/vmlinux: the module BTF made against the relinked vmlinux differs", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			report, out := filepath.Join(in.dir, tc.name+".txt"), filepath.Join(in.dir, tc.name+".vmlinux")
+			args := []string{"check", "-first-base", in.base, "-base", in.base, "-pahole", in.pahole, "-resolve-btfids", in.resolve,
+				"-tmpdir", in.dir, "-report", report, "-o", out}
+			if tc.strict {
+				args = append(args, "-strict")
+			}
+			code, _, stderr := runCLI(in.dir, append(args, "fips140", in.module, tc.embedded)...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
+			}
+			if tc.stderr == "" && stderr != "" || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("stderr %q, want %q", stderr, tc.stderr)
+			}
+			if tc.stderr != "" && !strings.Contains(stderr, "fips140: Module BTF differs after the relink") {
+				t.Errorf("stderr %q does not say the seed's words", stderr)
+			}
+			got, err := os.ReadFile(out)
+			if tc.copied != (err == nil) {
+				t.Fatalf("vmlinux copied: %v, want %v", err == nil, tc.copied)
+			}
+			if want, _ := os.ReadFile(in.base); tc.copied && !bytes.Equal(got, want) {
+				t.Error("-o is not the relinked vmlinux")
+			}
+			rep, err := os.ReadFile(report)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "check/"+strings.ReplaceAll(tc.name, " ", "_")+".txt", bytes.ReplaceAll(rep, []byte(in.dir), []byte("DIR")))
 		})
 	}
 }

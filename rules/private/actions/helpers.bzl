@@ -293,8 +293,11 @@ def emit_embed(ctx, *, arch, blob, name, section, out, prefix = "", check_module
         progress_message = "Embedding %{input}",
     )
 
-def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, out, nonfips140_ko_obj = None):
+def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, out, nonfips140_ko_obj = None, btf = False, btf_objects = {}):
     """Links vmlinux from its objects plus the embedded module and digest, placed after read-only data.
+
+    With btf, the module BTF sections are placed too (empty, with their
+    bounds, when btf_objects has no object for them: the seed's first link).
 
     Args:
       ctx: the rule context.
@@ -305,6 +308,8 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
       hmac_obj: the object embedding the digest.
       out: the File to write.
       nonfips140_ko_obj: the object embedding the second, fresh module (DUAL_VERSION), or None.
+      btf: place the module BTF sections (CONFIG_DEBUG_INFO_BTF_MODULES).
+      btf_objects: dict of ldwrap flag (`fips140-btf`, `nonfips140-btf`) to the object holding that BTF.
     """
     args = _args(ctx)
     args.add("link-vmlinux")
@@ -318,13 +323,17 @@ def emit_link_vmlinux(ctx, *, toolchain, inputs, kernel_lds, ko_obj, hmac_obj, o
         args.add("-dual")
         args.add("-nonfips140-ko", nonfips140_ko_obj)
         extra.append(nonfips140_ko_obj)
+    if btf:
+        args.add("-btf")
+    for flag, obj in btf_objects.items():
+        args.add("-" + flag, obj)
     args.add("-kernel-lds", kernel_lds)
     args.add("-o", out)
     args.add_all(inputs)
     ctx.actions.run(
         executable = ctx.executable._ldwrap,
         arguments = [args],
-        inputs = inputs + [kernel_lds, ko_obj, hmac_obj] + extra,
+        inputs = inputs + [kernel_lds, ko_obj, hmac_obj] + extra + btf_objects.values(),
         tools = toolchain.tool_files,
         outputs = [out],
         mnemonic = "KernelLinkVmlinux",

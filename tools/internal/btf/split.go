@@ -200,14 +200,23 @@ func checkModule(path string) (elf.Arch, error) {
 	return f.Arch, nil
 }
 
-// run runs tool in dir and fails with its output, naming the module.
+// run runs tool in dir and fails with its output, naming the module. A
+// relative tool path (as Bazel gives them) is taken from the current
+// directory, not from dir.
 func (s Splitter) run(dir, module, tool string, args []string) error {
+	if strings.ContainsRune(tool, filepath.Separator) && !filepath.IsAbs(tool) {
+		abs, err := filepath.Abs(tool)
+		if err != nil {
+			return err
+		}
+		tool = abs
+	}
 	cmd := exec.Command(tool, args...)
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %s failed on a copy of the module: %v\ncommand: %s\n%s",
+		return fmt.Errorf("%s: %s failed on a copy of it: %v\ncommand: %s\n%s",
 			module, filepath.Base(tool), err, strings.Join(cmd.Args, " "), strings.TrimRight(out.String(), "\n"))
 	}
 	if s.Stderr != nil && out.Len() > 0 {

@@ -144,7 +144,7 @@ func TestSplitToolFailures(t *testing.T) {
 		{
 			name:   "pahole fails",
 			pahole: "echo 'pahole: bad DWARF in CU 7' >&2; exit 3\n",
-			want:   []string{"fips140.ko: pahole failed on a copy of the module: exit status 3", "command: ", "--btf_encode_detached=module.ko.BTF.1 module.ko", "pahole: bad DWARF in CU 7"},
+			want:   []string{"fips140.ko: pahole failed on a copy of it: exit status 3", "command: ", "--btf_encode_detached=module.ko.BTF.1 module.ko", "pahole: bad DWARF in CU 7"},
 		},
 		{
 			name:   "pahole writes nothing",
@@ -154,7 +154,7 @@ func TestSplitToolFailures(t *testing.T) {
 		{
 			name:    "resolve_btfids fails",
 			resolve: "echo 'FAILED: load BTF from module.ko.BTF.1' >&2; exit 255\n",
-			want:    []string{"fips140.ko: resolve_btfids failed on a copy of the module: exit status 255", "FAILED: load BTF from module.ko.BTF.1"},
+			want:    []string{"fips140.ko: resolve_btfids failed on a copy of it: exit status 255", "FAILED: load BTF from module.ko.BTF.1"},
 		},
 		{
 			name:    "resolve_btfids writes nothing",

@@ -10,6 +10,7 @@ import (
 	delf "debug/elf"
 	"fmt"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/btf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/integrity"
 	"github.com/rules-fips140/rules_fips140/tools/internal/modinfo"
@@ -56,6 +57,9 @@ type Image struct {
 	Arch    elf.Arch
 	Type    delf.Type
 	Regions []Region // only non-empty ones, in Regions() order
+	// BTF is vmlinux's own .BTF section, which the module BTF is split
+	// on, or nil.
+	BTF []byte
 }
 
 // Region returns the region called name.
@@ -86,6 +90,11 @@ func Open(path string) (*Image, error) {
 		}
 	}
 	img := &Image{Path: path, Arch: f.Arch, Type: f.Type}
+	if sec := f.Section(".BTF"); sec != nil && sec.Type != delf.SHT_NOBITS {
+		if img.BTF, err = sec.Data(); err != nil {
+			return nil, fmt.Errorf("%s: reading section .BTF: %w", path, err)
+		}
+	}
 	for _, kind := range Regions() {
 		sec := f.Section(kind.Section)
 		if sec == nil {
@@ -146,7 +155,8 @@ type Check struct {
 // Verify checks the image's blobs: the module is an ET_REL module named
 // fips140 for the image's architecture, the digest is HMAC-SHA256 of the
 // module under key, and every blob sits exactly between its symbols. The
-// nonfips140 module, when present, gets the same module checks.
+// nonfips140 module, when present, gets the same module checks. Embedded
+// module BTF must be valid split BTF on vmlinux's own .BTF.
 func Verify(img *Image, key integrity.Key) []Check {
 	var checks []Check
 	add := func(name string, ok bool, format string, args ...any) {
@@ -164,6 +174,11 @@ func Verify(img *Image, key integrity.Key) []Check {
 	checks = append(checks, checkModule(img, module)...)
 	if nonfips, ok := img.Region("nonfips140.ko"); ok {
 		checks = append(checks, checkModule(img, nonfips)...)
+	}
+	for _, name := range []string{"fips140.btf", "nonfips140.btf"} {
+		if r, ok := img.Region(name); ok {
+			checks = append(checks, checkBTF(img, r))
+		}
 	}
 	digest, ok := img.Region("fips140.hmac")
 	switch {
@@ -203,4 +218,22 @@ func checkModule(img *Image, r Region) []Check {
 	modName, _ := info.Get("name")
 	return append(checks, Check{Name: name + " modinfo name", OK: modName == "fips140",
 		Detail: fmt.Sprintf("name=%q, want \"fips140\"", modName)})
+}
+
+// checkBTF checks that a module's embedded BTF is split BTF on vmlinux's
+// own .BTF, which is how the kernel reads it (btf_data, no .BTF.base).
+func checkBTF(img *Image, r Region) Check {
+	name := r.Name + " is split BTF on vmlinux's .BTF"
+	if img.BTF == nil {
+		return Check{Name: name, Detail: img.Path + ": no .BTF section to split the module BTF on"}
+	}
+	base, err := btf.Load(img.Path+" .BTF", img.BTF, nil)
+	if err != nil {
+		return Check{Name: name, Detail: err.Error()}
+	}
+	t, err := btf.Load(img.Path+":"+r.Name, r.Data, base)
+	if err != nil {
+		return Check{Name: name, Detail: err.Error()}
+	}
+	return Check{Name: name, OK: true, Detail: fmt.Sprintf("%d bytes, %d types (ids %d..%d) on %d base types", t.Size, t.Count(), t.First, t.Last, base.Count())}
 }

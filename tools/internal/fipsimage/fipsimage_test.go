@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/btf/btftest"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/integrity"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
@@ -202,5 +203,30 @@ func TestRelocatableBlobs(t *testing.T) {
 	r, ok := img.Region("fips140.ko")
 	if !ok || !r.OnEdges || !bytes.Equal(r.Data, module) {
 		t.Fatalf("region = %+v (ok %v); want the whole module on the section edges", r.RegionKind, ok)
+	}
+}
+
+func TestCheckBTF(t *testing.T) {
+	region := func(data []byte) Region {
+		return Region{RegionKind: Regions()[2], Data: data}
+	}
+	for _, tc := range []struct {
+		name    string
+		base    []byte
+		blob    []byte
+		ok      bool
+		details string
+	}{
+		{"split on base", btftest.EmptyBase(t), btftest.Module(t), true, "278 bytes, 9 types (ids 1..9) on 0 base types"},
+		{"no .BTF", nil, btftest.Module(t), false, "no .BTF section"},
+		{"bad blob", btftest.EmptyBase(t), []byte("junk"), false, "vmlinux:fips140.btf: not valid BTF on base vmlinux .BTF"},
+		{"bad base", []byte("junk"), btftest.Module(t), false, "vmlinux .BTF: not valid BTF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := checkBTF(&Image{Path: "vmlinux", BTF: tc.base}, region(tc.blob))
+			if c.OK != tc.ok || !strings.Contains(c.Detail, tc.details) || c.Name != "fips140.btf is split BTF on vmlinux's .BTF" {
+				t.Errorf("%+v, want ok %v and %q", c, tc.ok, tc.details)
+			}
+		})
 	}
 }

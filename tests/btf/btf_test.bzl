@@ -63,15 +63,3 @@ btf_flow_test = analysistest.make(
     attrs = {"strict": attr.bool()},
     config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
 )
-
-def _bad_impl(ctx):
-    env = analysistest.begin(ctx)
-    asserts.expect_failure(env, ctx.attr.message)
-    return analysistest.end(env)
-
-bad_btf_test = analysistest.make(
-    _bad_impl,
-    attrs = {"message": attr.string()},
-    expect_failure = True,
-    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
-)

@@ -109,18 +109,6 @@ objtool_test = analysistest.make(
     config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
 )
 
-def _analysis_failure_impl(ctx):
-    env = analysistest.begin(ctx)
-    asserts.expect_failure(env, ctx.attr.message)
-    return analysistest.end(env)
-
-analysis_failure_test = analysistest.make(
-    _analysis_failure_impl,
-    attrs = {"message": attr.string()},
-    expect_failure = True,
-    config_settings = {"//command_line_option:platforms": str(Label("//platforms:x86_64"))},
-)
-
 def _dual_impl(ctx):
     env = analysistest.begin(ctx)
     embeds = {_args(a)[_args(a).index("-section") + 1]: _args(a) for a in _by_mnemonic(env, "Fips140Embed")}

@@ -83,6 +83,33 @@ filegroup(
 )
 """.format(program = program, target = repr(target), src = repr("bin/" + program))
 
+def _module_version(rctx, label):
+    """The version in a module's MODULE.bazel `module(...)` call, or "unknown"."""
+    text = rctx.read(rctx.path(label))
+    head = text[text.find("module("):]
+    at = head.find("version = \"")
+    if at < 0:
+        return "unknown"
+    rest = head[at + len("version = \""):]
+    return rest[:rest.find("\"")]
+
+# The record bazelw writes in its build root: tool versions, then the
+# packages as name=version.
+_BUILDENV = "/opt/rules_fips140/buildenv.txt"
+
+def _record_builder(rctx):
+    """Writes builder.txt (Bazel, rules_go and gazelle versions) and buildenv.txt (the build root's record), for provenance."""
+    rctx.file("builder.txt", "".join(["%s=%s\n" % kv for kv in [
+        ("bazel", native.bazel_version or "unknown"),
+        ("gazelle", _module_version(rctx, Label("@bazel_gazelle//:MODULE.bazel"))),
+        ("rules_go", _module_version(rctx, Label("@io_bazel_rules_go//:MODULE.bazel"))),
+    ]]))
+    path = rctx.path(rctx.os.environ.get("RULES_FIPS140_BUILDENV", _BUILDENV))
+    if path.exists:
+        rctx.file("buildenv.txt", rctx.read(path))
+    else:
+        rctx.file("buildenv.txt", "# no build root record at %s (set RULES_FIPS140_BUILDENV): packages unknown\n" % path)
+
 def _kernel_host_tools_impl(rctx):
     build = [
         'load("@rules_fips140//rules/private:kernel_toolchain.bzl", "kernel_toolchain")',
@@ -154,18 +181,19 @@ def _kernel_host_tools_impl(rctx):
         ))
     for target, program in sorted(_QEMU.items()):
         build.append(_qemu_target(rctx, find([program]), target, program))
-    build.append('exports_files(["versions.txt"])')
+    build.append('exports_files(["buildenv.txt", "builder.txt", "versions.txt"])')
     rctx.file("versions.txt", "\n".join(sorted(versions_txt)) + "\n")
+    _record_builder(rctx)
     rctx.file("BUILD.bazel", "\n".join(build) + "\n")
 
 kernel_host_tools = repository_rule(
     implementation = _kernel_host_tools_impl,
-    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each, and `qemu_x86_64`, `qemu_arm64`: the emulators boot tests use.",
+    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each, and `qemu_x86_64`, `qemu_arm64`: the emulators boot tests use. Records, for provenance, every tool's version (`versions.txt`), Bazel's, rules_go's and gazelle's (`builder.txt`), and the build root's package list (`buildenv.txt`, a copy of bazelw's record at $RULES_FIPS140_BUILDENV or /opt/rules_fips140/buildenv.txt).",
     attrs = {
         "gcc_version": attr.string(default = "16", doc = "The gcc major version whose `<triple>-gcc-<version>` drivers to use."),
         "llvm_version": attr.string(default = "21", doc = "The LLVM major version whose `clang-<version>`, `ld.lld-<version>` to use."),
     },
-    environ = ["PATH"],
+    environ = ["PATH", "RULES_FIPS140_BUILDENV"],
     local = True,
 )
 

@@ -83,27 +83,46 @@ filegroup(
 )
 """.format(program = program, target = repr(target), src = repr("bin/" + program))
 
-def _module_version(rctx, label):
-    """The version in a module's MODULE.bazel `module(...)` call, or "unknown"."""
-    text = rctx.read(rctx.path(label))
-    head = text[text.find("module("):]
-    at = head.find("version = \"")
+def _string_arg(call, name):
+    """The string value of `name = "..."` in a Starlark call's text, or ""."""
+    at = call.find(name + " = \"")
     if at < 0:
-        return "unknown"
-    rest = head[at + len("version = \""):]
+        return ""
+    rest = call[at + len(name) + 4:]
     return rest[:rest.find("\"")]
+
+def _module_version(rctx, label):
+    """The version a module's MODULE.bazel gives itself, or "" (a source checkout sets none)."""
+    text = rctx.read(rctx.path(label))
+    call = text[text.find("module("):]
+    return _string_arg(call[:call.find(")")], "version")
+
+def _dep_version(text, name):
+    """The version rules_fips140's MODULE.bazel asks of bazel_dep `name`."""
+    call = text[text.find("bazel_dep(name = \"%s\"" % name):]
+    return _string_arg(call[:call.find(")")], "version")
 
 # The record bazelw writes in its build root: tool versions, then the
 # packages as name=version.
 _BUILDENV = "/opt/rules_fips140/buildenv.txt"
 
 def _record_builder(rctx):
-    """Writes builder.txt (Bazel, rules_go and gazelle versions) and buildenv.txt (the build root's record), for provenance."""
-    rctx.file("builder.txt", "".join(["%s=%s\n" % kv for kv in [
-        ("bazel", native.bazel_version or "unknown"),
+    """Writes builder.txt (Bazel, rules_go and gazelle versions) and buildenv.txt (the build root's record), for provenance.
+
+    Only what is known goes in: Debian's Bazel reports an empty
+    native.bazel_version, and a module fetched from source (as bazelw's
+    overrides are) has no version in its MODULE.bazel. The versions
+    rules_fips140 asks for are recorded as `bazel_dep:<name>`.
+    """
+    own = rctx.read(rctx.path(Label("//:MODULE.bazel")))
+    known = [
+        ("bazel", native.bazel_version),
+        ("bazel_dep:gazelle", _dep_version(own, "gazelle")),
+        ("bazel_dep:rules_go", _dep_version(own, "rules_go")),
         ("gazelle", _module_version(rctx, Label("@bazel_gazelle//:MODULE.bazel"))),
         ("rules_go", _module_version(rctx, Label("@io_bazel_rules_go//:MODULE.bazel"))),
-    ]]))
+    ]
+    rctx.file("builder.txt", "".join(["%s=%s\n" % (k, v) for k, v in known if v]))
     path = rctx.path(rctx.os.environ.get("RULES_FIPS140_BUILDENV", _BUILDENV))
     if path.exists:
         rctx.file("buildenv.txt", rctx.read(path))

@@ -22,7 +22,7 @@ def _targets(value):
 
 def _provenance_aspect_impl(target, ctx):
     r = ctx.rule
-    tools = [f for a in dir(r.executable) for f in [getattr(r.executable, a)] if f]
+    tools = [f for a in dir(r.executable) for f in [getattr(r.executable, a)] if type(f) == "File"]
     headers = {}
     sources = []
     if KernelHeadersInfo in target:
@@ -35,7 +35,9 @@ def _provenance_aspect_impl(target, ctx):
             f
             for a in dir(r.files)
             if not (a == "hdrs" and headers)
-            for f in getattr(r.files, a)
+            for files in [getattr(r.files, a)]
+            if type(files) == "list"
+            for f in files
             if f.is_source and f not in tools
         ]
     deps = [t[_InputsInfo] for a in _WALK for t in _targets(getattr(r.attr, a, None)) if _InputsInfo in t]
@@ -79,7 +81,7 @@ def emit_provenance(ctx, *, toolchain, config, subjects, objects, byproducts, ou
         headers.update(d.headers)
     tools = depset(
         [toolchain.cc, toolchain.ld, toolchain.objcopy] + ([toolchain.pahole] if toolchain.pahole else []) +
-        [f for a in dir(ctx.executable) for f in [getattr(ctx.executable, a)] if f],
+        [f for a in dir(ctx.executable) for f in [getattr(ctx.executable, a)] if type(f) == "File"],
         transitive = [d.tools for d in deps],
     )
     sources = depset(ctx.files.prebuilt + [ctx.file.lds], transitive = [d.sources for d in deps])

@@ -85,13 +85,20 @@ func (st *Statement) Subjects(role string) []ResourceDescriptor {
 // HMACKey returns the recorded key length and sha256, if any.
 func (st *Statement) HMACKey() (length int, sum string, ok bool) {
 	m, _ := st.Predicate.BuildDefinition.InternalParameters["hmacKey"].(map[string]any)
-	n, _ := m["length"].(json.Number)
-	l, err := n.Int64()
 	sum, _ = m["sha256"].(string)
-	if err != nil || !isSHA256(sum) {
+	switch n := m["length"].(type) {
+	case int: // as Build made it
+		length = n
+	case json.Number: // as Parse read it
+		l, err := n.Int64()
+		if err != nil {
+			return 0, "", false
+		}
+		length = int(l)
+	default:
 		return 0, "", false
 	}
-	return int(l), sum, true
+	return length, sum, isSHA256(sum)
 }
 
 // Verify checks img against the statement: vmlinux's sha256 is a vmlinux

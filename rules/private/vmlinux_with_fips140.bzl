@@ -139,7 +139,17 @@ copy of the module, whose bytes never change) and embedded as `.fips140_btf` (bo
 `__start_fips140_btf/__stop_fips140_btf`; `.nonfips140_btf` too in dual mode), vmlinux
 is relinked, and the BTF made again against the relinked vmlinux must equal the embedded
 one: a warning when it does not, an error with `strict_btf`. The output group `btf`
-holds the check's report.""",
+holds the check's report.
+
+Beside the digest it writes `crypto/fips140/fips140.provenance.json` (output groups
+`provenance` and `fips140`): an in-toto Statement v1 with an SLSA provenance v1
+predicate. Its subjects are vmlinux, the embedded fips140.ko, `.fips140.hmac`, the `=m`
+modules (and nonfips140.ko or the fresh module), each with a `role` annotation; its
+resolvedDependencies the sha256 of every source, header set, object and tool binary;
+its internalParameters the .config's sha256, FIPS options, and the HMAC key's length
+and sha256 (never the key); its builder the versions of Bazel, rules_go, gazelle and
+the compilers and the build root's packages. `fips140 verify --provenance` checks a
+vmlinux against it.""",
     attrs = _ATTRS,
     toolchains = [_TOOLCHAIN],
 )

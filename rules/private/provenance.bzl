@@ -15,6 +15,11 @@ _InputsInfo = provider(
 # The attributes the aspect follows, from vmlinux_with_fips140 down.
 _WALK = ["kernel", "kernel_config", "module", "objs", "srcs"]
 
+def _name(label):
+    """A label as written in the main repository: `//pkg:name`, `@repo//pkg:name`."""
+    repo = "@" + label.workspace_name if label.workspace_name else ""
+    return "%s//%s:%s" % (repo, label.package, label.name)
+
 def _targets(value):
     if value == None:
         return []
@@ -26,7 +31,7 @@ def _provenance_aspect_impl(target, ctx):
     headers = {}
     sources = []
     if KernelHeadersInfo in target:
-        headers[str(target.label)] = target[KernelHeadersInfo].hdrs
+        headers[_name(target.label)] = target[KernelHeadersInfo].hdrs
     crypto = target[CryptoObjsInfo] if CryptoObjsInfo in target else None
 
     # An =n crypto_objs compiles nothing: its sources are not inputs.
@@ -92,7 +97,7 @@ def emit_provenance(ctx, *, toolchain, config, subjects, objects, byproducts, ou
     args.use_param_file("@%s", use_always = True)
     args.set_param_file_format("multiline")
     args.add("-o", out)
-    for k, v in [("target", str(ctx.label).removeprefix("@@")), ("arch", toolchain.arch), ("compiler", toolchain.compiler), ("kernel_config", str(ctx.attr.kernel_config.label).removeprefix("@@"))]:
+    for k, v in [("target", _name(ctx.label)), ("arch", toolchain.arch), ("compiler", toolchain.compiler), ("kernel_config", _name(ctx.attr.kernel_config.label))]:
         args.add("-param", "%s=%s" % (k, v))
     for role, f in subjects:
         args.add_all([f], before_each = "subject:" + role)

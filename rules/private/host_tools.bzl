@@ -83,6 +83,52 @@ filegroup(
 )
 """.format(program = program, target = repr(target), src = repr("bin/" + program))
 
+def _string_arg(call, name):
+    """The string value of `name = "..."` in a Starlark call's text, or ""."""
+    at = call.find(name + " = \"")
+    if at < 0:
+        return ""
+    rest = call[at + len(name) + 4:]
+    return rest[:rest.find("\"")]
+
+def _module_version(rctx, label):
+    """The version a module's MODULE.bazel gives itself, or "" (a source checkout sets none)."""
+    text = rctx.read(rctx.path(label))
+    call = text[text.find("module("):]
+    return _string_arg(call[:call.find(")")], "version")
+
+def _dep_version(text, name):
+    """The version rules_fips140's MODULE.bazel asks of bazel_dep `name`."""
+    call = text[text.find("bazel_dep(name = \"%s\"" % name):]
+    return _string_arg(call[:call.find(")")], "version")
+
+# The record bazelw writes in its build root: tool versions, then the
+# packages as name=version.
+_BUILDENV = "/opt/rules_fips140/buildenv.txt"
+
+def _record_builder(rctx):
+    """Writes builder.txt (Bazel, rules_go and gazelle versions) and buildenv.txt (the build root's record), for provenance.
+
+    Only what is known goes in: Debian's Bazel reports an empty
+    native.bazel_version, and a module fetched from source (as bazelw's
+    overrides are) has no version in its MODULE.bazel. The versions
+    rules_fips140 asks for are recorded as `bazel_dep:<name>`.
+    """
+    own = rctx.read(rctx.path(Label("//:MODULE.bazel")))
+    known = [
+        ("bazel", native.bazel_version),
+        ("bazel_dep:gazelle", _dep_version(own, "gazelle")),
+        ("bazel_dep:rules_go", _dep_version(own, "rules_go")),
+        ("gazelle", _module_version(rctx, Label("@bazel_gazelle//:MODULE.bazel"))),
+        ("rules_go", _module_version(rctx, Label("@io_bazel_rules_go//:MODULE.bazel"))),
+    ]
+    rctx.file("builder.txt", "".join(["%s=%s\n" % (k, v) for k, v in known if v]))
+    path = rctx.path(rctx.os.environ.get("RULES_FIPS140_BUILDENV", _BUILDENV))
+    if path.exists:
+        rctx.file("buildenv.txt", rctx.read(path))
+    else:
+        rctx.file("buildenv.txt", "# no build root record at %s (set RULES_FIPS140_BUILDENV): packages unknown\n" % path)
+
 def _kernel_host_tools_impl(rctx):
     build = [
         'load("@rules_fips140//rules/private:kernel_toolchain.bzl", "kernel_toolchain")',
@@ -154,18 +200,19 @@ def _kernel_host_tools_impl(rctx):
         ))
     for target, program in sorted(_QEMU.items()):
         build.append(_qemu_target(rctx, find([program]), target, program))
-    build.append('exports_files(["versions.txt"])')
+    build.append('exports_files(["buildenv.txt", "builder.txt", "versions.txt"])')
     rctx.file("versions.txt", "\n".join(sorted(versions_txt)) + "\n")
+    _record_builder(rctx)
     rctx.file("BUILD.bazel", "\n".join(build) + "\n")
 
 kernel_host_tools = repository_rule(
     implementation = _kernel_host_tools_impl,
-    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each, and `qemu_x86_64`, `qemu_arm64`: the emulators boot tests use.",
+    doc = "Finds gcc/binutils and clang/lld for x86_64 and arm64 on PATH and declares a kernel_toolchain for each, and `qemu_x86_64`, `qemu_arm64`: the emulators boot tests use. Records, for provenance, every tool's version (`versions.txt`), Bazel's, rules_go's and gazelle's (`builder.txt`), and the build root's package list (`buildenv.txt`, a copy of bazelw's record at $RULES_FIPS140_BUILDENV or /opt/rules_fips140/buildenv.txt).",
     attrs = {
         "gcc_version": attr.string(default = "16", doc = "The gcc major version whose `<triple>-gcc-<version>` drivers to use."),
         "llvm_version": attr.string(default = "21", doc = "The LLVM major version whose `clang-<version>`, `ld.lld-<version>` to use."),
     },
-    environ = ["PATH"],
+    environ = ["PATH", "RULES_FIPS140_BUILDENV"],
     local = True,
 )
 

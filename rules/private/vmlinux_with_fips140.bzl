@@ -2,6 +2,7 @@
 
 load(":actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
 load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
+load(":provenance.bzl", "PROVENANCE_ATTRS", "emit_provenance", "provenance_aspect")
 load(":providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
@@ -13,11 +14,11 @@ _ATTRS = {
     "generate_vmlinux_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: make vmlinux's own `.BTF` as the kernel's link-vmlinux.sh does, which module BTF is made against. Each vmlinux link is then preceded by one without `.BTF`, whose BTF (pahole and resolve_btfids, as gen-btf.sh runs them) is linked in; srcs need DWARF (-g). Without it, srcs must already carry vmlinux's `.BTF` (e.g. the kernel build's `.tmp_vmlinux1.btf.o`)."),
     "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY (and EXTMOD_SOURCE, DUAL_VERSION, DEBUG_INFO_BTF_MODULES)."),
     "lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data."),
-    "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], doc = "The fips140_ko built from source. With EXTMOD_SOURCE it is still built; with DUAL_VERSION it is embedded as the nonfips140 module."),
+    "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], aspects = [provenance_aspect], doc = "The fips140_ko built from source. With EXTMOD_SOURCE it is still built; with DUAL_VERSION it is embedded as the nonfips140 module."),
     "prebuilt": attr.label_list(allow_files = [".ko"], doc = "With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE: the seed's `fips140_build/`, a certified `crypto/fips140/fips140.ko` and any prebuilt `=m` modules (`crypto/<name>.ko`). The prebuilt fips140.ko is embedded and HMAC'd instead of `module`'s, and prebuilt `=m` modules replace the fresh ones of the same name."),
-    "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
+    "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], aspects = [provenance_aspect], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
     "strict_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: fail the build when the module BTF made against the relinked vmlinux differs from the BTF it embeds. By default that is a warning, as the seed prints \"Module BTF differs\"."),
-} | HELPER_ATTRS | BTF_ATTRS
+} | HELPER_ATTRS | BTF_ATTRS | PROVENANCE_ATTRS
 
 def _prebuilt(ctx, config):
     """Returns the prebuilt fips140.ko (or None) and the prebuilt =m modules by basename."""
@@ -92,11 +93,30 @@ def _vmlinux_with_fips140_impl(ctx):
     # the relink check's report, the first vmlinux link and the module BTF
     # it embeds.
     packaged = [prebuilt_mods.get(m.basename, m) for m in module.crypto_modules]
+
+    # The build's record, beside the digest: outputs, inputs, tools, versions.
+    provenance = ctx.actions.declare_file(name + "/crypto/fips140/fips140.provenance.json")
+    subjects = [("vmlinux", vmlinux), ("fips140.ko", certified), ("fips140.hmac", hmac)] + [("crypto_module", m) for m in packaged]
+    if config.dual_version:
+        subjects.append(("nonfips140.ko", module.ko))
+    elif prebuilt_ko:
+        subjects.append(("built.fips140.ko", module.ko))
+    module_groups = ctx.attr.module[OutputGroupInfo]
+    emit_provenance(
+        ctx,
+        toolchain = toolchain,
+        config = config,
+        subjects = subjects,
+        objects = depset(ctx.files.srcs + [ko_obj, hmac_obj] + ([nonfips140_obj] if nonfips140_obj else []), transitive = [module_groups.link_inputs, module_groups.module_objects]),
+        byproducts = [module.symvers, module.order] + btf_outputs[:1],
+        out = provenance,
+    )
     return [
         DefaultInfo(files = depset([vmlinux])),
         OutputGroupInfo(
             btf = depset(btf_outputs),
-            fips140 = depset([certified, hmac] + packaged + ([module.ko] if prebuilt_ko else [])),
+            fips140 = depset([certified, hmac, provenance] + packaged + ([module.ko] if prebuilt_ko else [])),
+            provenance = depset([provenance]),
         ),
     ]
 
@@ -119,7 +139,17 @@ copy of the module, whose bytes never change) and embedded as `.fips140_btf` (bo
 `__start_fips140_btf/__stop_fips140_btf`; `.nonfips140_btf` too in dual mode), vmlinux
 is relinked, and the BTF made again against the relinked vmlinux must equal the embedded
 one: a warning when it does not, an error with `strict_btf`. The output group `btf`
-holds the check's report.""",
+holds the check's report.
+
+Beside the digest it writes `crypto/fips140/fips140.provenance.json` (output groups
+`provenance` and `fips140`): an in-toto Statement v1 with an SLSA provenance v1
+predicate. Its subjects are vmlinux, the embedded fips140.ko, `.fips140.hmac`, the `=m`
+modules (and nonfips140.ko or the fresh module), each with a `role` annotation; its
+resolvedDependencies the sha256 of every source, header set, object and tool binary;
+its internalParameters the .config's sha256, FIPS options, and the HMAC key's length
+and sha256 (never the key); its builder the versions of Bazel, rules_go, gazelle and
+the compilers and the build root's packages. `fips140 verify --provenance` checks a
+vmlinux against it.""",
     attrs = _ATTRS,
     toolchains = [_TOOLCHAIN],
 )

@@ -3,12 +3,17 @@
 //	fips140 inspect [--json] VMLINUX
 //	fips140 extract [--region fips140.ko] -o OUT VMLINUX
 //	fips140 verify  [--json] (--config .config | --key KEY) [--min-key-len N] VMLINUX
+//	fips140 verify  [--json] --provenance P.json [--config .config | --key KEY] VMLINUX
 //
 // inspect lists the embedded sections (module, digest, BTF, and the
 // nonfips140 ones) with their bounding symbols and sizes. extract writes one
 // blob out. verify checks that the module is an ET_REL module named fips140
 // for vmlinux's architecture, that the blobs sit between their symbols, and
-// that the digest is the module's HMAC-SHA256. Exit status: 0 when all is
+// that the digest is the module's HMAC-SHA256. With --provenance it also
+// checks vmlinux against a provenance record (fips140_provenance.json):
+// vmlinux's sha256 is a subject, the embedded module, digest and
+// nonfips140 module are the recorded ones, and a given key is the recorded
+// one (length and sha256); without a key only those checks run. Exit status: 0 when all is
 // well, 1 when a check fails or an input is bad, 2 on a usage error.
 package main
 
@@ -27,12 +32,14 @@ import (
 	"github.com/rules-fips140/rules_fips140/tools/internal/fipsimage"
 	"github.com/rules-fips140/rules_fips140/tools/internal/integrity"
 	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
+	"github.com/rules-fips140/rules_fips140/tools/internal/provenance"
 )
 
 const usage = `usage:
   fips140 inspect [--json] VMLINUX
   fips140 extract [--region NAME] -o OUT VMLINUX
   fips140 verify  [--json] (--config .config | --key KEY) [--min-key-len N] VMLINUX
+  fips140 verify  [--json] --provenance P.json [--config .config | --key KEY] VMLINUX
 `
 
 type options struct {
@@ -44,6 +51,7 @@ type options struct {
 	config    string // verify
 	key       string // verify
 	minKeyLen int    // verify
+	prov      string // verify
 }
 
 func main() {
@@ -87,6 +95,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		fs.StringVar(&o.config, "config", "", "kernel .config holding CONFIG_"+integrity.KeySymbol)
 		fs.StringVar(&o.key, "key", "", "the HMAC key itself, instead of --config")
 		fs.IntVar(&o.minKeyLen, "min-key-len", integrity.DefaultMinKeyLen, "refuse keys shorter than this many bytes")
+		fs.StringVar(&o.prov, "provenance", "", "a provenance record (in-toto/SLSA JSON) to check vmlinux against")
 	default:
 		return o, fmt.Errorf("unknown verb %q", o.verb)
 	}
@@ -102,8 +111,10 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-o is required")
 	case o.verb == "extract" && !isRegion(o.region):
 		return o, fmt.Errorf("unknown region %q; want one of %s", o.region, regionNames())
-	case o.verb == "verify" && (o.config == "") == (o.key == ""):
-		return o, errors.New("give exactly one of --config and --key")
+	case o.verb == "verify" && o.config != "" && o.key != "":
+		return o, errors.New("give exactly one of --config and --key, not both")
+	case o.verb == "verify" && o.prov == "" && o.config == "" && o.key == "":
+		return o, errors.New("give exactly one of --config and --key (or --provenance)")
 	}
 	return o, nil
 }
@@ -191,17 +202,32 @@ func inspect(img *fipsimage.Image, asJSON bool, w io.Writer) error {
 }
 
 func verify(img *fipsimage.Image, o options, w io.Writer) error {
-	key := integrity.Key{Bytes: []byte(o.key), Source: "--key"}
-	if o.config != "" {
-		var err error
-		key, err = integrity.KeyFromConfig(o.config, o.minKeyLen, nil)
+	var key *integrity.Key
+	switch {
+	case o.config != "":
+		k, err := integrity.KeyFromConfig(o.config, o.minKeyLen, nil)
 		if err != nil {
 			return err
 		}
-	} else if err := integrity.CheckKey(key, o.minKeyLen); err != nil {
-		return err
+		key = &k
+	case o.key != "":
+		k := integrity.Key{Bytes: []byte(o.key), Source: "--key"}
+		if err := integrity.CheckKey(k, o.minKeyLen); err != nil {
+			return err
+		}
+		key = &k
 	}
-	checks := fipsimage.Verify(img, key)
+	var checks []fipsimage.Check
+	if key != nil {
+		checks = fipsimage.Verify(img, *key)
+	}
+	if o.prov != "" {
+		st, err := provenance.ReadFile(o.prov)
+		if err != nil {
+			return err
+		}
+		checks = append(checks, provenance.Verify(st, o.prov, img, key)...)
+	}
 	failed := 0
 	for _, c := range checks {
 		if !c.OK {

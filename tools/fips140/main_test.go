@@ -10,6 +10,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/integrity"
+	"github.com/rules-fips140/rules_fips140/tools/internal/provenance"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
@@ -136,5 +137,61 @@ func TestShortKeyRefused(t *testing.T) {
 	code, _, errOut := cli(t, "verify", "--key", "short", vmlinux)
 	if code != 1 || !strings.Contains(errOut, "at least 80") {
 		t.Errorf("verify with a short key: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestVerifyProvenance checks verify --provenance on an image linked by the
+// real ld: it passes against a record of that image, fails when the record
+// holds another module, and names the record when it is missing or bad.
+func TestVerifyProvenance(t *testing.T) {
+	mod := module(t)
+	vmlinux := relocatableImage(t, mod)
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	record := func(name string, module []byte) string {
+		st, err := provenance.Build(provenance.Options{Inputs: []provenance.Input{
+			{Role: "subject:vmlinux", Path: vmlinux},
+			{Role: "subject:fips140.ko", Path: write(name+".ko", module)},
+			{Role: "subject:fips140.hmac", Path: write(name+".hmac", integrity.SumBytes(module, []byte(testKey)))},
+			{Role: "config", Path: write(name+".config", []byte("CONFIG_CRYPTO_FIPS140_EXTMOD=y\nCONFIG_CRYPTO_FIPS140_HMAC_KEY=\""+testKey+"\"\n"))},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := provenance.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return write(name+".json", data)
+	}
+	good := record("good", mod)
+	code, out, errOut := cli(t, "verify", "--provenance", good, "--key", testKey, vmlinux)
+	if code != 0 || strings.Count(out, "ok   provenance: ") != 4 {
+		t.Errorf("verify --provenance: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = cli(t, "verify", "--provenance", good, vmlinux)
+	if code != 0 || strings.Count(out, "ok   provenance: ") != 3 || strings.Contains(out, "hmac matches") {
+		t.Errorf("verify --provenance without a key: exit %d\n%s%s", code, out, errOut)
+	}
+	other := record("other", append(append([]byte(nil), mod...), 0))
+	code, out, errOut = cli(t, "verify", "--json", "--provenance", other, vmlinux)
+	if code != 1 || !strings.Contains(out, `"ok": false`) || !strings.Contains(errOut, "2 of 3 checks failed") {
+		t.Errorf("verify against a record of another module: exit %d\n%s%s", code, out, errOut)
+	}
+	bad := write("bad.json", []byte(`{"_type": "https://in-toto.io/Statement/v0.1"}`))
+	for _, tc := range []struct{ prov, want string }{
+		{filepath.Join(dir, "missing.json"), "missing.json"},
+		{bad, bad + `: _type is "https://in-toto.io/Statement/v0.1"`},
+	} {
+		code, _, errOut := cli(t, "verify", "--provenance", tc.prov, vmlinux)
+		if code != 1 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("verify --provenance %s: exit %d, stderr %q; want exit 1 and %q", tc.prov, code, errOut, tc.want)
+		}
 	}
 }

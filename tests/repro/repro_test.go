@@ -79,6 +79,20 @@ func (c checkout) bazel(t *testing.T, args ...string) string {
 	return strings.TrimSpace(stdout.String())
 }
 
+// shutdown stops the checkout's Bazel server, if one runs.
+func (c checkout) shutdown() {
+	if _, err := os.Stat(c.outputBase); err != nil {
+		return
+	}
+	startup := []string{"--output_base=" + c.outputBase}
+	if _, err := os.Stat(offlineRC); err == nil {
+		startup = append([]string{"--bazelrc=" + offlineRC}, startup...)
+	}
+	cmd := exec.Command("bazel", append(startup, "shutdown")...)
+	cmd.Dir = c.dir
+	cmd.Run()
+}
+
 // copyTree copies the regular files of a source tree: no .git, and no
 // symlinks (bazel-* convenience links).
 func copyTree(t *testing.T, from, to string) {
@@ -166,8 +180,9 @@ func TestReproducible(t *testing.T) {
 	var sums [2]map[string]map[string]string
 	for i, c := range []checkout{a, b} {
 		copyTree(t, ws, c.dir)
+		t.Cleanup(c.shutdown)
 		execroots[i], sums[i] = c.build(t)
-		c.bazel(t, "shutdown")
+		c.shutdown()
 	}
 
 	record(t, sums[0])

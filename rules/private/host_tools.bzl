@@ -55,7 +55,12 @@ def _find(rctx, names):
     for name in names:
         path = rctx.which(name)
         if path:
-            return name, path
+            # The directory's real path: with PATH=/bin:/usr/bin (Bazel's
+            # strict action environment) /bin/gcc is found, and in a sandbox
+            # where /bin is a mount, not a symlink to usr/bin, gcc looks for
+            # cc1 under /libexec. The name stays: ld.lld-21 resolves to lld,
+            # which needs to be called ld.lld.
+            return name, "%s/%s" % (path.dirname.realpath, path.basename)
     return names[0], None
 
 def _wrapper(rctx, dest, path):

@@ -29,22 +29,41 @@ func elfDiff(a, b string) (string, error) {
 	if fa.FileHeader != fb.FileHeader {
 		fmt.Fprintf(&out, "ELF header: %+v != %+v\n", fa.FileHeader, fb.FileHeader)
 	}
-	byName := map[string]*elf.Section{}
-	for _, s := range fb.Sections {
-		byName[s.Name] = s
+	// Sections pair up by name and occurrence: a module can have two
+	// sections of one name (.note.GNU-stack).
+	keys := func(f *elf.File) []string {
+		seen := map[string]int{}
+		var k []string
+		for _, s := range f.Sections {
+			seen[s.Name]++
+			k = append(k, fmt.Sprintf("%s#%d", s.Name, seen[s.Name]))
+		}
+		return k
 	}
+	ka, kb := keys(fa), keys(fb)
+	byKey := map[string]*elf.Section{}
+	for i, s := range fb.Sections {
+		byKey[kb[i]] = s
+	}
+	moved := 0
 	for i, sa := range fa.Sections {
-		sb := byName[sa.Name]
+		sb := byKey[ka[i]]
 		if sb == nil {
-			fmt.Fprintf(&out, "section %s: only in the first\n", sa.Name)
+			fmt.Fprintf(&out, "section %s: only in the first\n", ka[i])
 			continue
 		}
-		delete(byName, sa.Name)
-		if i >= len(fb.Sections) || fb.Sections[i].Name != sa.Name {
-			fmt.Fprintf(&out, "section %s: at index %d in the first, elsewhere in the second\n", sa.Name, i)
+		delete(byKey, ka[i])
+		if i >= len(kb) || kb[i] != ka[i] {
+			fmt.Fprintf(&out, "section %s: at index %d in the first, elsewhere in the second\n", ka[i], i)
 		}
-		if sa.SectionHeader != sb.SectionHeader {
-			fmt.Fprintf(&out, "section %s: header %+v != %+v\n", sa.Name, sa.SectionHeader, sb.SectionHeader)
+		// A section that only moved follows from a change before it.
+		ha, hb := sa.SectionHeader, sb.SectionHeader
+		if ha.Offset != hb.Offset {
+			moved++
+			ha.Offset, hb.Offset = 0, 0
+		}
+		if ha != hb {
+			fmt.Fprintf(&out, "section %s: header %+v != %+v\n", ka[i], ha, hb)
 		}
 		if sa.Type == elf.SHT_NOBITS {
 			continue
@@ -52,15 +71,18 @@ func elfDiff(a, b string) (string, error) {
 		da, errA := sa.Data()
 		db, errB := sb.Data()
 		if errA != nil || errB != nil {
-			fmt.Fprintf(&out, "section %s: unreadable: %v, %v\n", sa.Name, errA, errB)
+			fmt.Fprintf(&out, "section %s: unreadable: %v, %v\n", ka[i], errA, errB)
 			continue
 		}
 		if !bytes.Equal(da, db) {
-			fmt.Fprintf(&out, "section %s: contents differ (%d and %d bytes, first at offset %#x)\n%s", sa.Name, len(da), len(db), firstDiff(da, db), strings2(da, db))
+			fmt.Fprintf(&out, "section %s: contents differ (%d and %d bytes, first at offset %#x)\n%s", ka[i], len(da), len(db), firstDiff(da, db), strings2(da, db))
 		}
 	}
-	for name := range byName {
-		fmt.Fprintf(&out, "section %s: only in the second\n", name)
+	for k := range byKey {
+		fmt.Fprintf(&out, "section %s: only in the second\n", k)
+	}
+	if moved > 0 {
+		fmt.Fprintf(&out, "%d sections only moved in the file\n", moved)
 	}
 	if out.Len() == 0 {
 		out.WriteString("sections and headers equal; the difference is outside them (padding, order)\n")
@@ -175,7 +197,7 @@ func TestElfDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "section .rodata: contents differ"; !strings.Contains(d, want) || !strings.Contains(d, "offset 0x10") {
+	if want := "section .rodata#1: contents differ"; !strings.Contains(d, want) || !strings.Contains(d, "offset 0x10") {
 		t.Errorf("a changed .rodata byte: got %q, want %q at offset 0x10", d, want)
 	}
 	if _, err := elfDiff(self, filepath.Join(dir, "missing")); err == nil {

@@ -134,7 +134,7 @@ func (c checkout) build(t *testing.T) (execroot string, sums map[string]map[stri
 	for _, p := range platforms {
 		flags := []string{"--platforms=//platforms:" + p, outputGroups}
 		c.bazel(t, append(append([]string{"build"}, flags...), targets...)...)
-		out := c.bazel(t, append(append([]string{"cquery", "--output=files"}, flags...), targets...)...)
+		out := c.bazel(t, append(append([]string{"cquery", "--output=files"}, flags...), strings.Join(targets, " + "))...)
 		if execroot == "" {
 			execroot = c.bazel(t, "info", "execution_root")
 		}

@@ -1,9 +1,9 @@
 """Finds the kernel tools on the host and declares a kernel_toolchain for each
 architecture and compiler flavour, recording every tool's version.
 
-The tools are found by name on PATH at fetch time, so nothing here names a
-machine's paths; their versions are recorded so that a build's provenance can
-name them.
+The tools are found by name on PATH at fetch time, so nothing in the source
+tree names a machine's paths (the generated repository's scripts do); their
+versions are recorded so that a build's provenance can name them.
 """
 
 # Each flavour: tool names per architecture, and the flags that go with them.
@@ -55,8 +55,25 @@ def _find(rctx, names):
     for name in names:
         path = rctx.which(name)
         if path:
-            return name, path
+            # The directory's real path: with PATH=/bin:/usr/bin (Bazel's
+            # strict action environment) /bin/gcc is found, and in a sandbox
+            # where /bin is a mount, not a symlink to usr/bin, gcc looks for
+            # cc1 under /libexec. The name stays: ld.lld-21 resolves to lld,
+            # which needs to be called ld.lld.
+            return name, "%s/%s" % (path.dirname.realpath, path.basename)
     return names[0], None
+
+def _wrapper(rctx, dest, path):
+    """Writes dest: a script that runs the tool at its real path.
+
+    Not a symlink: the hermetic sandbox copies inputs (it follows a symlink
+    out of the tree), and gcc and clang find their programs (cc1, as) and
+    resource directories next to their own path, which must stay the real
+    one.
+    """
+    rctx.file(dest, """#!/bin/sh
+exec '{path}' "$@"
+""".format(path = str(path)), executable = True)
 
 def _version(rctx, path):
     result = rctx.execute([path, "--version"])
@@ -146,7 +163,7 @@ def _kernel_host_tools_impl(rctx):
         name, path = _find(rctx, names)
         entry = None
         if path:
-            rctx.symlink(path, "bin/" + name)
+            _wrapper(rctx, "bin/" + name, path)
             version = _version(rctx, path)
             entry = struct(label = ":bin/" + name, version = version, name = name)
             versions_txt.append("%s=%s" % (name, version))

@@ -1,5 +1,13 @@
 """Emits a kernel C/assembler compile."""
 
+# Reproducible debug info: the compiler records its working directory
+# (DW_AT_comp_dir), an absolute path that differs with the output base and
+# with each sandbox. gcc and clang take $PWD for it when $PWD names the
+# working directory, as /proc/self/cwd always does; the prefix map then
+# records it as ".". (gcc has no -fdebug-compilation-dir.)
+_PWD = "/proc/self/cwd"
+REPRODUCIBLE_COPTS = ["-ffile-prefix-map=%s=." % _PWD]
+
 def module_defines(basename, modname, module = True):
     """The defines kbuild gives one object of a module or of vmlinux.
 
@@ -42,6 +50,7 @@ def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], hdrs
     args.add_all(defines, format_each = "-D%s")
     args.add_all(includes, before_each = "-include")
     args.add_all(copts)
+    args.add_all(REPRODUCIBLE_COPTS)
     args.add("-c", src)
     args.add("-o", out)
     ctx.actions.run(
@@ -50,6 +59,7 @@ def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], hdrs
         inputs = depset([src] + includes, transitive = [headers.hdrs, hdrs]),
         tools = toolchain.tool_files,
         outputs = [out],
+        env = {"PWD": _PWD},
         mnemonic = "KernelCompile",
         progress_message = "Compiling %s for %%{label}" % src.short_path,
     )

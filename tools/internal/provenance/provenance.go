@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -172,6 +173,24 @@ func Build(o Options) (*Statement, error) {
 				st.Predicate.RunDetails.Byproducts = append(st.Predicate.RunDetails.Byproducts, d)
 			default:
 				d.Annotations = map[string]any{"role": role}
+				if role == InTool {
+					real, err := wrappedTool(in.Path)
+					if err != nil {
+						return nil, err
+					}
+					if real != "" {
+						realSum, err := HashFile(real)
+						if err != nil {
+							return nil, fmt.Errorf("%s: the program it runs: %w", in.Path, err)
+						}
+						d.Annotations["runs"] = real
+						addDep(role, ResourceDescriptor{
+							Name:        real,
+							Digest:      map[string]string{"sha256": realSum},
+							Annotations: map[string]any{"role": role, "runBy": d.Name},
+						})
+					}
+				}
 				addDep(role, d)
 			}
 			if role == InConfig {
@@ -217,6 +236,34 @@ func Build(o Options) (*Statement, error) {
 	byName(st.Predicate.RunDetails.Byproducts)
 	byName(st.Predicate.RunDetails.Builder.BuilderDependencies)
 	return st, nil
+}
+
+// toolWrapper is the script @kernel_tools writes for each host tool
+// (rules/private/host_tools.bzl): it runs the tool at its real path.
+var toolWrapper = regexp.MustCompile(`^#!/bin/sh\nexec '([^']+)' "\$@"\n$`)
+
+// wrappedTool returns the real program a tool wrapper script runs, with
+// its symlinks resolved, or "" when path is not such a script.
+func wrappedTool(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	m := toolWrapper.FindSubmatch(head[:n])
+	if m == nil {
+		return "", nil
+	}
+	real, err := filepath.EvalSymlinks(string(m[1]))
+	if err != nil {
+		return "", fmt.Errorf("%s: the program it runs: %w", path, err)
+	}
+	return real, nil
 }
 
 // HashFile returns the hex sha256 of the file at path.

@@ -2,6 +2,8 @@ package provenance
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"math/rand"
 	"os"
@@ -30,6 +32,9 @@ var tree = map[string]string{
 	"bazel-out/k8-fastbuild/bin/examples/fips140/crypto/fips140/fips140.o":        "fips140.o\n",
 	"bazel-out/k8-opt-exec-ST-0123/bin/tools/hmac/hmac_/hmac":                     "hmac binary\n",
 	"external/kernel_tools/bin/x86_64-linux-gnu-gcc-16":                           "gcc binary\n",
+	// A wrapper as @kernel_tools writes them; real tools are absolute paths.
+	"external/kernel_tools/bin/x86_64-linux-gnu-ld": "#!/bin/sh\nexec 'usr/bin/x86_64-linux-gnu-ld.bfd' \"$@\"\n",
+	"usr/bin/x86_64-linux-gnu-ld.bfd":               "ld binary\n",
 	"examples/crypto/rot13.c":              "int rot13;\n",
 	"examples/kernel/include/a.h":          "#define A 1\n",
 	"examples/kernel/include/b/b.h":        "#define B 2\n",
@@ -77,6 +82,7 @@ var cases = []struct {
 			"subject:crypto_module", "bazel-out/k8-fastbuild/bin/examples/fips140/crypto/rot13.ko",
 			"config", "external/example_config/.config",
 			"tool", "external/kernel_tools/bin/x86_64-linux-gnu-gcc-16",
+			"tool", "external/kernel_tools/bin/x86_64-linux-gnu-ld",
 			"tool", "bazel-out/k8-opt-exec-ST-0123/bin/tools/hmac/hmac_/hmac",
 			"headers:@@//examples:kernel", "examples/kernel/include/b/b.h",
 			"headers:@@//examples:kernel", "examples/kernel/include/a.h",
@@ -210,9 +216,48 @@ func TestHeaderSetMatchesSha256sum(t *testing.T) {
 	}
 }
 
+// A wrapper's program is recorded by its real path, through symlinks, with
+// the sha256 of the program itself.
+func TestWrappedToolResolvesSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "gcc-16")
+	if err := os.WriteFile(real, []byte("the compiler\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("gcc-16", filepath.Join(dir, "gcc")); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(dir, "wrapper")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec '"+filepath.Join(dir, "gcc")+"' \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	notWrapper := filepath.Join(dir, "script")
+	if err := os.WriteFile(notWrapper, []byte("#!/bin/sh\nexec '/bin/true' \"$@\"\necho more\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Build(Options{Inputs: inputs("tool", wrapper, "tool", notWrapper)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte("the compiler\n"))
+	var names []string
+	for _, d := range st.Predicate.BuildDefinition.ResolvedDependencies {
+		names = append(names, d.Name)
+		if d.Name == real && d.Digest["sha256"] != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: sha256 %s, want the program's %x", real, d.Digest["sha256"], sum)
+		}
+	}
+	if diff := cmp.Diff([]string{real, notWrapper, wrapper}, names); diff != "" {
+		t.Errorf("resolvedDependencies (-want +got):\n%s", diff)
+	}
+}
+
 func TestBuildBadInput(t *testing.T) {
 	writeTree(t)
 	if err := os.WriteFile("bad.txt", []byte("bazel=7\nno equals sign\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("dangling", []byte("#!/bin/sh\nexec '/nonexistent/gcc' \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile("nokey.config", []byte("CONFIG_CRYPTO_FIPS140_EXTMOD=y\n"), 0o644); err != nil {
@@ -228,6 +273,7 @@ func TestBuildBadInput(t *testing.T) {
 		{inputs("builder", "bad.txt"), "bad.txt:2: want name=value"},
 		{inputs("config", "nokey.config"), "nokey.config: no CONFIG_CRYPTO_FIPS140_HMAC_KEY"},
 		{inputs("tool", "examples"), "examples"},
+		{inputs("tool", "dangling"), "dangling: the program it runs: lstat /nonexistent"},
 	} {
 		_, err := Build(Options{Inputs: tc.in})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -35,14 +35,14 @@ var tree = map[string]string{
 	// A wrapper as @kernel_tools writes them; real tools are absolute paths.
 	"external/kernel_tools/bin/x86_64-linux-gnu-ld": "#!/bin/sh\nexec 'usr/bin/x86_64-linux-gnu-ld.bfd' \"$@\"\n",
 	"usr/bin/x86_64-linux-gnu-ld.bfd":               "ld binary\n",
-	"examples/crypto/rot13.c":              "int rot13;\n",
-	"examples/kernel/include/a.h":          "#define A 1\n",
-	"examples/kernel/include/b/b.h":        "#define B 2\n",
-	"external/example_config/.config":      "CONFIG_X86_64=y\nCONFIG_CRYPTO_FIPS140_EXTMOD=y\n# CONFIG_CRYPTO_FIPS140_DUAL_VERSION is not set\nCONFIG_CRYPTO_FIPS140_HMAC_KEY=\"" + testKey + "\"\nCONFIG_CRYPTO_ROT13=m\n",
-	"external/kernel_tools/builder.txt":    "bazel=7.7.1\ngazelle=0.47.0\nrules_go=0.59.0\n",
-	"external/kernel_tools/versions.txt":   "pahole=v1.32\nx86_64-linux-gnu-gcc-16=x86_64-linux-gnu-gcc-16 (Debian 16.2.0-4) 16.2.0\n",
-	"external/kernel_tools/buildenv.txt":   "# rules_fips140 build root: tool versions\nbazel=7.7.1\ngo=go version go1.27.3 linux/amd64\n# packages: name=version\napt=3.3.5\nlibc6=2.42-1\nvim=2:9.1.0-1\n",
-	"external/kernel_tools/nobuildenv.txt": "# no build root record at /opt/rules_fips140/buildenv.txt (set RULES_FIPS140_BUILDENV): packages unknown\n",
+	"examples/crypto/rot13.c":                       "int rot13;\n",
+	"examples/kernel/include/a.h":                   "#define A 1\n",
+	"examples/kernel/include/b/b.h":                 "#define B 2\n",
+	"external/example_config/.config":               "CONFIG_X86_64=y\nCONFIG_CRYPTO_FIPS140_EXTMOD=y\n# CONFIG_CRYPTO_FIPS140_DUAL_VERSION is not set\nCONFIG_CRYPTO_FIPS140_HMAC_KEY=\"" + testKey + "\"\nCONFIG_CRYPTO_ROT13=m\n",
+	"external/kernel_tools/builder.txt":             "bazel=7.7.1\ngazelle=0.47.0\nrules_go=0.59.0\n",
+	"external/kernel_tools/versions.txt":            "pahole=v1.32\nx86_64-linux-gnu-gcc-16=x86_64-linux-gnu-gcc-16 (Debian 16.2.0-4) 16.2.0\n",
+	"external/kernel_tools/buildenv.txt":            "# rules_fips140 build root: tool versions\nbazel=7.7.1\ngo=go version go1.27.3 linux/amd64\n# packages: name=version\napt=3.3.5\nlibc6=2.42-1\nvim=2:9.1.0-1\n",
+	"external/kernel_tools/nobuildenv.txt":          "# no build root record at /opt/rules_fips140/buildenv.txt (set RULES_FIPS140_BUILDENV): packages unknown\n",
 }
 
 // writeTree writes tree into a temporary directory and enters it.

@@ -168,7 +168,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		fs.BoolVar(&o.genMain.opts.Initcalls, "initcalls", false, "also run the seed's .fips_initcall0/1/2 levels")
 		rest = func() error {
 			o.genMain.objects, o.genMain.out = fs.Args(), out
-			return need(fs.NArg() > 0, "renamed part objects")
+			// Seed-style parts alone (-initcalls) have no renamed objects.
+			return need(fs.NArg() > 0 || o.genMain.opts.Initcalls, "renamed part objects")
 		}
 	case "script":
 		if len(args) < 2 {

@@ -74,6 +74,26 @@ func TestParseArgs(t *testing.T) {
 	}
 }
 
+// Seed-style parts alone: no renamed objects, only the initcall levels.
+func TestRunGenMainInitcallsOnly(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fips140-main.c")
+	o, err := parseArgs([]string{"gen-main", "-initcalls", "-o", out}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if rc := run(o, &stderr); rc != 0 {
+		t.Fatalf("gen-main -initcalls with no objects: exit %d: %s", rc, stderr.String())
+	}
+	main, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(main, []byte("module_init(")) {
+		t.Errorf("%s has no module_init:\n%s", out, main)
+	}
+}
+
 // TestCommandLines pins the exact linker command lines of the three links.
 func TestCommandLines(t *testing.T) {
 	for _, tt := range []struct {

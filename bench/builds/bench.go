@@ -54,7 +54,7 @@ func (b *bench) server(name string, flags ...string) *server {
 		bazelrc:    b.o.bazelrc,
 		dir:        b.src,
 		outputBase: filepath.Join(b.o.workDir, "ob", name),
-		flags:      flags,
+		flags:      append(flags, b.o.flags...),
 		log:        b.log,
 	}
 	b.servers = append(b.servers, s)

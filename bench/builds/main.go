@@ -45,7 +45,8 @@ type options struct {
 	sizes     []int    // synthetic tree sizes
 	rounds    int      // kbuild rounds
 	markdown  bool
-	keep      bool // keep the work dir (the output bases are large)
+	keep      bool     // keep the work dir (the output bases are large)
+	flags     []string // more Bazel flags for every build
 }
 
 // scenarioNames lists the scenarios in the order they run.
@@ -67,7 +68,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("builds", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
-	var only, archs, sizes string
+	var only, archs, sizes, flags string
 	fs.StringVar(&o.workspace, "workspace", ".", "the checkout to measure (copied, never edited)")
 	fs.StringVar(&o.workDir, "workdir", "/var/tmp/rules_fips140-bench-builds", "the work dir (emptied first)")
 	fs.StringVar(&o.bazel, "bazel", "bazel", "the Bazel client")
@@ -79,6 +80,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", 5, "rounds of each kbuild comparison (medians are printed)")
 	fs.BoolVar(&o.markdown, "markdown", false, "print Markdown tables")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work dir")
+	fs.StringVar(&flags, "bazel_flags", "", "space-separated Bazel flags added to every build (to compare settings)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -104,6 +106,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		}
 		o.sizes = append(o.sizes, n)
 	}
+	o.flags = strings.Fields(flags)
 	if o.rounds < 1 {
 		return o, fmt.Errorf("-rounds: %d, want at least 1", o.rounds)
 	}

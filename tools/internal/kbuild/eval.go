@@ -45,6 +45,9 @@ type Eval struct {
 	// Used holds the variables whose value another assignment or a
 	// condition read.
 	Used map[string]bool
+	// Unmodelled holds the variables a statement that was not modelled
+	// may have changed.
+	Unmodelled map[string]bool
 
 	local map[string]bool // names assigned anywhere in the file
 }
@@ -54,7 +57,7 @@ const maxAlternatives = 256
 
 // Evaluate runs f's statements symbolically.
 func Evaluate(f *File) *Eval {
-	e := &Eval{File: f.Name, Vars: map[string]*Var{}, Used: map[string]bool{}, local: map[string]bool{}}
+	e := &Eval{File: f.Name, Vars: map[string]*Var{}, Used: map[string]bool{}, Unmodelled: map[string]bool{}, local: map[string]bool{}}
 	collectNames(f.Stmts, e.local)
 	e.block(f.Stmts, Cond{})
 	return e
@@ -87,11 +90,30 @@ func (e *Eval) block(stmts []Stmt, cond Cond) {
 			}
 			if err := e.assign(s, cond); err != nil {
 				e.diag(s.Line, s.Line, "%s %s ...: %v", s.Name, s.Op, err)
+				e.skipped([]Stmt{s})
 			}
 		case *If:
 			e.conditional(s, cond)
 		case *Other:
 			e.diag(s.Line, s.EndLine, "%s not modelled: %s", describe(s.Kind), s.Text)
+		}
+	}
+}
+
+// skipped records what the statements that were not modelled assign.
+func (e *Eval) skipped(stmts []Stmt) {
+	for _, s := range stmts {
+		switch s := s.(type) {
+		case *Assign:
+			e.Unmodelled[s.Name] = true
+			if alts, err := e.expand(s.Name); err == nil {
+				for _, a := range alts {
+					e.Unmodelled[strings.TrimSpace(a.s)] = true
+				}
+			}
+		case *If:
+			e.skipped(s.Then)
+			e.skipped(s.Else)
 		}
 	}
 }
@@ -170,6 +192,8 @@ func (e *Eval) conditional(s *If, cond Cond) {
 	thenCond, elseCond, err := e.condition(s)
 	if err != nil {
 		e.diag(s.Line, s.EndLine, "%s %s: %v; the block is not modelled", s.Kind, s.Args, err)
+		e.skipped(s.Then)
+		e.skipped(s.Else)
 		return
 	}
 	if thenCond != nil {
@@ -183,6 +207,7 @@ func (e *Eval) conditional(s *If, cond Cond) {
 		}
 	} else if thenCond != nil && len(s.Else) > 0 && len(thenCond) > 0 {
 		e.diag(s.Line, s.EndLine, "%s %s: the else branch's condition (not %s) is not a conjunction; the else branch is not modelled", s.Kind, s.Args, thenCond)
+		e.skipped(s.Else)
 	}
 }
 
@@ -535,6 +560,13 @@ func splitTopLevel(s string) []string {
 	depth, start := 0, -1
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c == '$' && i+1 < len(s) && s[i+1] == '$' && depth == 0 {
+			if start < 0 {
+				start = i
+			}
+			i++
+			continue
+		}
 		if c == '$' && i+1 < len(s) && (s[i+1] == '(' || s[i+1] == '{') {
 			if start < 0 {
 				start = i

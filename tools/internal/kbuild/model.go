@@ -2,6 +2,7 @@ package kbuild
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -54,6 +55,17 @@ type Subdir struct {
 	Line   int
 }
 
+// kbuildList returns "obj" for obj-y and obj-m, "crypto-objs" for
+// crypto-objs-y and crypto-objs-m.
+func kbuildList(name string) (string, bool) {
+	for _, l := range []string{"obj", "crypto-objs"} {
+		if name == l+"-y" || name == l+"-m" {
+			return l, true
+		}
+	}
+	return "", false
+}
+
 // ignored are variables that build nothing the model needs.
 func ignored(name string) bool {
 	return name == "clean-files" || name == "targets" || strings.HasSuffix(name, "-")
@@ -95,6 +107,10 @@ func Model(e *Eval, vars []string) *Dir {
 		}
 		if strings.HasPrefix(name, "cmd_") || strings.HasPrefix(name, "quiet_cmd_") {
 			continue // reported with the rule that runs it
+		}
+		if list, ok := kbuildList(name); ok && !slices.Contains(vars, list) {
+			d.diag(e.Vars[name].Line, "%s: not one of the lists read (%s); its entries are not crypto objects", name, strings.Join(vars, ", "))
+			continue
 		}
 		d.diag(e.Vars[name].Line, "variable %s is not modelled", name)
 	}

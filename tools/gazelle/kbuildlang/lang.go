@@ -124,7 +124,8 @@ func (*kbuildLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 		res.Gen = append(res.Gen, r)
 		res.Imports = append(res.Imports, nil)
 	}
-	if args.File == nil && len(res.Gen) > 0 {
+	if !hasKind(args.File) && len(res.Gen) > 0 {
+		// Fix found no target to carry the block: the first new one does.
 		for _, line := range p.comments() {
 			res.Gen[0].AddComment(line)
 		}
@@ -137,6 +138,18 @@ func (*kbuildLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 		}
 	}
 	return res
+}
+
+func hasKind(f *rule.File) bool {
+	if f == nil {
+		return false
+	}
+	for _, r := range f.Rules {
+		if r.Kind() == kind {
+			return true
+		}
+	}
+	return false
 }
 
 // generation is what one directory's Makefile turns into.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/kbuild/kbuildtest"
+	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
 // realKernelBuild is the committed BUILD file generated from
@@ -21,7 +22,7 @@ func TestRealKernelBuild(t *testing.T) {
 	src := kbuildtest.Source(t)
 	build := realKernelBuild
 	if p := os.Getenv("FIPS140_TEST_REALKERNEL_BUILD"); p != "" {
-		build = p
+		build = realtool.Runfile(p)
 	}
 	committed, err := os.ReadFile(build)
 	if err != nil {

@@ -7,13 +7,17 @@ load(":providers.bzl", "CryptoObjsInfo", "KernelConfigInfo", "KernelHeadersInfo"
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
 _ATTRS = {
+    "conditions": attr.string_list(doc = "Further conditions on the kernel config, all of which must hold for the object to be built (the Makefile's enclosing `ifeq`/`ifdef` blocks, and the `obj-$(CONFIG_D) += dir/` that reaches its directory). Each is `SYM=v1|v2` with values y, m and n (unset), or a bare `SYM`, which holds as a kbuild list entry `x-$(CONFIG_SYM)` does: for y, and for m when the object is a module."),
     "config_symbol": attr.string(mandatory = True, doc = "The X of `crypto-objs-$(CONFIG_X)`, without `CONFIG_`, e.g. `CRYPTO_SERPENT`."),
     "copts": attr.string_list(doc = "Flags for every part (`CFLAGS_name.o`)."),
+    "copts_remove": attr.string_list(doc = "Flags taken out of the kernel's and the toolchain's flags for every part (`CFLAGS_REMOVE_name.o`)."),
     "hdrs": attr.label_list(allow_files = True, doc = "The object's own headers."),
     "init_style": attr.string(default = "upstream", values = ["upstream", "initcalls"], doc = "`upstream`: unmodified sources with module_init/module_exit, whose init_module/cleanup_module fips140's generated main calls. `initcalls`: sources written for the seed, with crypto_module_init and friends."),
     "kernel": attr.label(mandatory = True, providers = [KernelHeadersInfo], doc = "The kernel_headers to build against."),
     "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config whose CONFIG_X routes this object."),
+    "part_conditions": attr.string_list_dict(doc = "Conditions for one part (`name-$(CONFIG_Y) += part.o`, or a part inside an `ifeq` block), keyed by the source's basename; the terms are those of `conditions`. A part whose conditions do not hold is left out."),
     "part_copts": attr.string_list_dict(doc = "Flags for one part (`CFLAGS_part.o`), keyed by the source's basename."),
+    "part_copts_remove": attr.string_list_dict(doc = "Flags taken out of the kernel's and the toolchain's flags for one part (`CFLAGS_REMOVE_part.o`), keyed by the source's basename."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".c", ".S"], doc = "The parts in link order: one source for `name.o`, several for a composite (`name-y := a.o b.o`)."),
 } | HELPER_ATTRS
 
@@ -35,6 +39,18 @@ def _mode(config, symbol):
         return "none"
     fail("%s: CONFIG_%s=%s: a crypto object needs y, m or n" % (config.file.short_path, symbol, value))
 
+def _holds(config, terms, module):
+    """Whether every condition term holds for the config (see `conditions`)."""
+    for term in terms:
+        symbol, sep, values = term.partition("=")
+        value = config.values.get(symbol, "n")
+        if sep:
+            if value not in values.split("|"):
+                return False
+        elif not (value == "y" or (value == "m" and module)):
+            return False
+    return True
+
 def _stem(src):
     return src.basename.rsplit(".", 1)[0]
 
@@ -45,6 +61,15 @@ def _crypto_objs_impl(ctx):
     if config.arch and config.arch != toolchain.arch:
         fail("%s is an %s config, but the target platform's kernel toolchain builds for %s" % (config.file.short_path, config.arch, toolchain.arch))
     mode = _mode(config, ctx.attr.config_symbol)
+    if mode != "none" and not _holds(config, ctx.attr.conditions, mode == "module"):
+        mode = "none"
+    srcs = [
+        src
+        for src in ctx.files.srcs
+        if _holds(config, ctx.attr.part_conditions.get(src.basename, []), mode == "module")
+    ]
+    if not srcs:
+        mode = "none"
     if mode == "none":
         return [CryptoObjsInfo(config_symbol = ctx.attr.config_symbol, init_style = ctx.attr.init_style, mode = mode, name = ctx.label.name, objects = [])]
 
@@ -62,7 +87,7 @@ def _crypto_objs_impl(ctx):
         modname, module = ctx.label.name, False
 
     objects = []
-    for i, src in enumerate(ctx.files.srcs):
+    for i, src in enumerate(srcs):
         stem = _stem(src)
         obj = ctx.actions.declare_file("_objs/%s/%s.o" % (ctx.label.name, stem))
         emit_compile(
@@ -73,6 +98,7 @@ def _crypto_objs_impl(ctx):
             out = obj,
             defines = module_defines(stem, modname, module) + defines,
             copts = ctx.attr.copts + ctx.attr.part_copts.get(src.basename, []),
+            copts_remove = ctx.attr.copts_remove + ctx.attr.part_copts_remove.get(src.basename, []),
             hdrs = depset(ctx.files.hdrs),
             # The marker goes into the module once, with its first part.
             includes = includes if i == 0 else [],

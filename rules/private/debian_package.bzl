@@ -115,7 +115,7 @@ is opened at fetch time with the host's tar and only `archive_members` are
 kept from it.""",
     attrs = {
         "archive": attr.string(doc = "A tarball inside the unpacked tree (after `strip_prefix`), such as linux-source's kernel tarball: only its `archive_members` are extracted, into the tree's top, and the tarball is deleted."),
-        "archive_members": attr.string_list(doc = "The files to extract from `archive`, relative to `archive_prefix`."),
+        "archive_members": attr.string_list(doc = "The files (or whole directories) to extract from `archive`, relative to `archive_prefix`."),
         "archive_prefix": attr.string(doc = "The directory all of `archive`'s members are under; it is stripped."),
         "build_file_content": attr.string(doc = "The repository's BUILD.bazel; by default every file is exported and grouped in `:files`."),
         "packages": attr.string_dict(mandatory = True, doc = "Each package's path on the mirror (`pool/main/...deb`) to its sha256."),

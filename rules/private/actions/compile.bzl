@@ -30,7 +30,7 @@ def module_defines(basename, modname, module = True):
         defines.append('KBUILD_MODFILE="crypto/%s"' % modname)
     return defines
 
-def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], hdrs = depset(), includes = []):
+def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], copts_remove = [], hdrs = depset(), includes = []):
     """Compiles one source into an object with the kernel's flags.
 
     Args:
@@ -41,12 +41,14 @@ def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], hdrs
       out: the object File to write.
       defines: list of NAME[=VALUE] strings.
       copts: extra flags, after the kernel's (CFLAGS_obj.o).
+      copts_remove: flags dropped from the toolchain's and the kernel's
+        (CFLAGS_REMOVE_obj.o).
       hdrs: depset of the object's own headers.
       includes: list of Files passed with -include.
     """
     args = ctx.actions.args()
-    args.add_all(toolchain.cc_flags)
-    args.add_all(headers.cflags)
+    args.add_all([f for f in toolchain.cc_flags if f not in copts_remove])
+    args.add_all([f for f in headers.cflags if f not in copts_remove])
     args.add_all(defines, format_each = "-D%s")
     args.add_all(includes, before_each = "-include")
     args.add_all(copts)

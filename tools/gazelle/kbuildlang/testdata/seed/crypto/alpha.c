@@ -1,0 +1,2 @@
+#include "local.h"
+int alpha;

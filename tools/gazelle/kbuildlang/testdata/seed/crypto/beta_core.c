@@ -1,0 +1,1 @@
+int beta_core;

@@ -131,6 +131,10 @@ def _debian_kernel_impl(rctx):
             headers + "/include/**",
             headers + "/arch/%s/include/**" % srcarch,
         ], indent = "    ").replace("\n", "\n    "),
+        # include/config/ holds kbuild's per-symbol stamp files (about 7,000
+        # empty files, read by fixdep, never by the compiler): as inputs they
+        # would only make every compile's sandbox twice as large.
+        hdrs_exclude = json.encode([headers + "/include/config/**"]),
         headers = headers,
         srcarch = srcarch,
         objtool = json.encode(objtool) if objtool else "None",
@@ -147,7 +151,10 @@ package(default_visibility = ["//visibility:public"])
 # What modules of this kernel build against, with its compile flags.
 kernel_headers(
     name = "kernel",
-    hdrs = glob({hdrs}),
+    hdrs = glob(
+        {hdrs},
+        exclude = {hdrs_exclude},
+    ),
     cflags = {cflags},
     external_modules = True,
     module_common_c = "{headers}/scripts/module-common.c",

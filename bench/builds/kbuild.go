@@ -162,7 +162,7 @@ func (b *bench) kbuild() (*table, error) {
 		})
 	}
 	t.notes = append(t.notes,
-		fmt.Sprintf("%d rounds, the side that goes first alternating. kbuild: `%s`.", b.o.rounds, strings.Join(makeArgv[:5], " ")+" <headers>/usr/src/linux-headers-*-common KBUILD_OUTPUT=<headers>/usr/src/linux-headers-*-amd64 M=<dir> modules"),
+		fmt.Sprintf("%d rounds, the side that goes first alternating. kbuild: `%s`.", b.o.rounds, strings.Join(makeArgv[:4], " ")+" <headers>/usr/src/linux-headers-*-common KBUILD_OUTPUT=<headers>/usr/src/linux-headers-*-amd64 M=<dir> modules"),
 		"Bazel builds fips140.ko from the four =y parts and blowfish_common.ko and blowfish_generic.ko (=m); kbuild builds the six parts as six modules, each with BTF (Debian's .config has DEBUG_INFO_BTF_MODULES).")
 	return t, nil
 }

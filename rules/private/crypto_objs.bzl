@@ -1,7 +1,7 @@
 """The crypto_objs rule: one `crypto-objs-$(CONFIG_X) += name.o` entry."""
 
 load(":actions/compile.bzl", "emit_compile", "module_defines")
-load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_rename_init")
+load(":actions/helpers.bzl", "HELPER_ATTRS")
 load(":providers.bzl", "CryptoObjsInfo", "KernelConfigInfo", "KernelHeadersInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
@@ -85,6 +85,12 @@ def _crypto_objs_impl(ctx):
         includes.append(marker)
     else:
         modname, module = ctx.label.name, False
+    if mode == "fips140" and ctx.attr.init_style == "upstream":
+        # Several upstream modules in one: each part's module_init and
+        # module_exit define __fips140_init/exit_<part> instead of
+        # init_module/cleanup_module, for fips140's generated main to call.
+        part = ctx.label.name.replace("-", "_").replace(",", "_")
+        defines += ["init_module=__fips140_init_" + part, "cleanup_module=__fips140_exit_" + part]
 
     objects = []
     for i, src in enumerate(srcs):
@@ -103,10 +109,6 @@ def _crypto_objs_impl(ctx):
             # The marker goes into the module once, with its first part.
             includes = includes if i == 0 else [],
         )
-        if mode == "fips140" and ctx.attr.init_style == "upstream":
-            renamed = ctx.actions.declare_file("_objs/%s/renamed/%s.o" % (ctx.label.name, stem))
-            emit_rename_init(ctx, toolchain = toolchain, part = ctx.label.name, src = obj, out = renamed)
-            obj = renamed
         objects.append(obj)
     return [
         DefaultInfo(files = depset(objects)),

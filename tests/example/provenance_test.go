@@ -179,7 +179,7 @@ func TestProvenance(t *testing.T) {
 				for role, names := range map[string][]string{
 					"source":  {"examples/crypto/rot13.c", "examples/vmlinux/vmlinux.lds"},
 					"headers": {"headers://examples:kernel"},
-					"object":  {"examples/_objs/rot13/renamed/rot13.o", "examples/fips140/crypto/fips140/fips140.o"},
+					"object":  {"examples/_objs/rot13/rot13.o", "examples/fips140/crypto/fips140/fips140.o"},
 					"tool":    {"tools/hmac/hmac_/hmac", "tools/embed/embed_/embed", "tools/ldwrap/ldwrap_/ldwrap"},
 				} {
 					for _, n := range names {

@@ -1,4 +1,4 @@
-// Command ldwrap drives the kernel toolchain's linker and objcopy for the
+// Command ldwrap drives the kernel toolchain's linker (and objtool) for the
 // fips140 links, always with the same deterministic flags, and writes the
 // scripts and the C file those links need. The tools are given by path and
 // never looked up on PATH.
@@ -8,7 +8,6 @@
 //	ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
 //	                    [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
 //	                    [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
-//	ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
 //	ldwrap objtool      -objtool OBJTOOL -arg=ARG... -o OUT IN
 //	ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
 //	ldwrap script       initcalls|placement [-arch A] [-btf] [-dual] [-insert ...] -o OUT
@@ -37,7 +36,6 @@ const usage = `usage:
   ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
                       [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
                       [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
-  ldwrap rename-init  -objcopy OBJCOPY [-part NAME] -o OUT IN
   ldwrap objtool      -objtool OBJTOOL -arg=ARG... -o OUT IN
   ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
   ldwrap script       initcalls|placement [-arch x86_64|arm64] [-btf] [-dual] [-insert ...] -o OUT
@@ -49,7 +47,6 @@ type options struct {
 	partial link.Partial
 	module  link.Module
 	vmlinux link.Vmlinux
-	rename  link.Rename
 	objtool link.Objtool
 	genMain struct {
 		objects []string
@@ -91,7 +88,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	o.verb = args[0]
 	fs := flag.NewFlagSet("ldwrap "+o.verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ld, objcopy, objtool, out string
+	var ld, objtool, out string
 	var lld bool
 	var rest func() error // checks after parsing
 	toolFlag := func(p *string, name string) {
@@ -139,19 +136,6 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 				}
 			}
 			return need(ld != "", "-ld", fs.NArg() > 0, "input objects")
-		}
-	case "rename-init":
-		toolFlag(&objcopy, "objcopy")
-		fs.StringVar(&o.rename.Part, "part", "", "the part's name (default: the input's file name without extension)")
-		rest = func() error {
-			if fs.NArg() != 1 {
-				return errors.New("want exactly one input object")
-			}
-			o.rename.Objcopy, o.rename.In, o.rename.Out = link.Tool{Path: objcopy}, fs.Arg(0), out
-			if o.rename.Part == "" {
-				o.rename.Part = link.PartName(o.rename.In)
-			}
-			return need(objcopy != "", "-objcopy")
 		}
 	case "objtool":
 		toolFlag(&objtool, "objtool")
@@ -242,8 +226,6 @@ func do(o options) (warnings string, err error) {
 		return o.module.Link()
 	case "link-vmlinux":
 		return o.vmlinux.Link()
-	case "rename-init":
-		return o.rename.Run()
 	case "objtool":
 		return o.objtool.Run()
 	case "gen-main":

@@ -26,8 +26,6 @@ func TestParseArgsErrors(t *testing.T) {
 		{[]string{"partial-link", "-ld", "ld", "-o", "f.o"}, "an input archive is required"},
 		{[]string{"link-ko", "-ld", "ld", "-o", "x.ko", "x.o"}, "-module-lds is required"},
 		{[]string{"link-vmlinux", "-ld", "ld", "-o", "vmlinux"}, "input objects is required"},
-		{[]string{"rename-init", "-objcopy", "oc", "-o", "x.o", "a.o", "b.o"}, "exactly one input"},
-		{[]string{"rename-init", "-o", "x.o", "a.o"}, "-objcopy is required"},
 		{[]string{"gen-main", "-o", "main.c"}, "renamed part objects is required"},
 		{[]string{"script"}, "want initcalls or placement"},
 		{[]string{"script", "vmlinux", "-o", "x.lds"}, `unknown kind "vmlinux"`},
@@ -45,16 +43,7 @@ func TestParseArgsErrors(t *testing.T) {
 }
 
 func TestParseArgs(t *testing.T) {
-	o, err := parseArgs([]string{"rename-init", "-objcopy", "/tc/objcopy", "-o", "out/serpent.o", "crypto/serpent_generic.o"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := link.Rename{Objcopy: link.Tool{Path: "/tc/objcopy"}, Part: "serpent_generic", In: "crypto/serpent_generic.o", Out: "out/serpent.o"}
-	if diff := cmp.Diff(want, o.rename); diff != "" {
-		t.Errorf("rename-init (-want +got):\n%s", diff)
-	}
-
-	o, err = parseArgs([]string{"link-vmlinux", "-ld", "/tc/ld", "-fips140-ko", "ko.o", "-fips140-hmac", "hmac.o", "-btf",
+	o, err := parseArgs([]string{"link-vmlinux", "-ld", "/tc/ld", "-fips140-ko", "ko.o", "-fips140-hmac", "hmac.o", "-btf",
 		"-ldflag=--emit-relocs", "-ldflag=-z", "-ldflag=max-page-size=0x200000", "-kernel-lds", "vmlinux.lds", "-o", "vmlinux", "vmlinux.o"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)

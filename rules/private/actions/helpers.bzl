@@ -71,32 +71,6 @@ def emit_partial_link(ctx, *, toolchain, inputs, out, members = [], composite = 
         progress_message = "Linking %{output}",
     )
 
-def emit_rename_init(ctx, *, toolchain, part, src, out):
-    """Renames an upstream part's init_module/cleanup_module to __fips140_init/exit_<part>.
-
-    Args:
-      ctx: the rule context.
-      toolchain: KernelToolchainInfo.
-      part: the part's name, for __fips140_init_<part>.
-      src: the object File to rename in.
-      out: the File to write.
-    """
-    args = _args(ctx)
-    args.add("rename-init")
-    args.add("-objcopy", toolchain.objcopy)
-    args.add("-part", part)
-    args.add("-o", out)
-    args.add(src)
-    ctx.actions.run(
-        executable = ctx.executable._ldwrap,
-        arguments = [args],
-        inputs = [src],
-        tools = toolchain.tool_files,
-        outputs = [out],
-        mnemonic = "KernelRenameInit",
-        progress_message = "Renaming the init and exit of %{input}",
-    )
-
 def emit_objtool(ctx, *, headers, src, out):
     """Runs the kernel's objtool on a copy of a module object, as kbuild does on x86_64.
 

@@ -172,14 +172,6 @@ func TestBadInput(t *testing.T) {
 			_, err := vmlinuxInputs(t, dir, elf.X86_64).Link()
 			return err
 		}, []string{"/nonexistent/ld"}},
-		{"rename: bad part name", func(t *testing.T, dir, out string) error {
-			_, err := Rename{Objcopy: Tool{Path: "/nonexistent/objcopy"}, Part: "9lives", In: filepath.Join(dir, "x.o"), Out: out}.Run()
-			return err
-		}, []string{`part name "9lives" is not a C identifier`}},
-		{"rename: missing input", func(t *testing.T, dir, out string) error {
-			_, err := Rename{Objcopy: Tool{Path: "/nonexistent/objcopy"}, Part: "x", In: filepath.Join(dir, "x.o"), Out: out}.Run()
-			return err
-		}, []string{"DIR/x.o", "cannot open"}},
 		{"gen-main: no parts", func(t *testing.T, dir, out string) error {
 			x := blobObject(t, dir, "x.o", elf.Blob{Arch: elf.X86_64, Name: "x"}, []byte("x"))
 			parts, err := PartsFromObjects([]string{x})

@@ -31,7 +31,7 @@ func PartsFromObjects(paths []string) ([]Part, error) {
 		arch = a
 		for _, name := range []string{initModule, cleanupModule} {
 			if syms[name] == symDefined {
-				return nil, &elf.Error{Path: path, Problem: fmt.Sprintf("defines %s: rename it first (ldwrap rename-init)", name)}
+				return nil, &elf.Error{Path: path, Problem: fmt.Sprintf("defines %s: compile it with -Dinit_module=__fips140_init_<part> -Dcleanup_module=__fips140_exit_<part> (crypto_objs does)", name)}
 			}
 		}
 		var p Part

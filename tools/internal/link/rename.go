@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 )
 
@@ -48,71 +47,6 @@ func checkIdent(what, s string) error {
 		}
 	}
 	return nil
-}
-
-// Rename renames one part's init_module and cleanup_module to
-// InitSymbol(Part) and ExitSymbol(Part), so that several unmodified
-// upstream module sources can be linked into one module.
-//
-// It runs the toolchain's objcopy --redefine-sym rather than editing the
-// symbol table itself: the new names are longer, so .strtab and every
-// offset after it would move, and objcopy already rewrites objects for
-// both architectures in the kernel build (gen-btf.sh). Relocations refer to
-// symbols by index, so every reference follows the rename. Rename checks
-// the input before and the output after, so a wrong objcopy (one that does
-// not know the architecture) cannot pass silently.
-type Rename struct {
-	Objcopy Tool
-	Part    string
-	In, Out string
-}
-
-// Args is the objcopy command line writing out.
-func (r Rename) Args(out string) []string {
-	return []string{
-		"--redefine-sym", initModule + "=" + InitSymbol(r.Part),
-		"--redefine-sym", cleanupModule + "=" + ExitSymbol(r.Part),
-		r.In, out,
-	}
-}
-
-// Run checks the input, runs objcopy and checks its output. It returns
-// objcopy's warnings.
-func (r Rename) Run() (warnings string, err error) {
-	if err := CheckPartName(r.Part); err != nil {
-		return "", err
-	}
-	before, arch, err := moduleSymbols(r.In, 0)
-	if err != nil {
-		return "", err
-	}
-	for _, name := range []string{initModule, cleanupModule} {
-		if before[name] == symUndefined {
-			return "", &elf.Error{Path: r.In, Problem: fmt.Sprintf("refers to %s but does not define it", name)}
-		}
-	}
-	for _, name := range []string{InitSymbol(r.Part), ExitSymbol(r.Part)} {
-		if before[name] != symAbsent {
-			return "", &elf.Error{Path: r.In, Problem: fmt.Sprintf("already has a symbol %s", name)}
-		}
-	}
-	err = atomicfile.Produce(r.Out, func(tmp string) error {
-		warnings, err = r.Objcopy.Run(r.Args(tmp))
-		if err != nil {
-			return err
-		}
-		after, _, err := moduleSymbols(tmp, arch)
-		if err != nil {
-			return fmt.Errorf("objcopy output: %w", err)
-		}
-		for from, to := range map[string]string{initModule: InitSymbol(r.Part), cleanupModule: ExitSymbol(r.Part)} {
-			if after[from] != symAbsent || after[to] != before[from] {
-				return fmt.Errorf("%s: objcopy did not rename %s to %s in %s", r.In, from, to, r.Out)
-			}
-		}
-		return nil
-	})
-	return warnings, err
 }
 
 type symState int

@@ -159,8 +159,8 @@ func addSteps(t *table, arch string, steps []step) {
 // mnemonicsShort is mnemonics, or a count when many kinds ran (cold builds).
 func (b build) mnemonicsShort() string {
 	m := b.mnemonics()
-	if strings.Count(m, ",") > 5 {
-		return fmt.Sprintf("%d kinds (cold)", strings.Count(m, ",")+1)
+	if n := strings.Count(m, ",") + 1; n > 10 {
+		return fmt.Sprintf("%d kinds of action", n)
 	}
 	return m
 }

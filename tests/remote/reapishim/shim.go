@@ -6,11 +6,13 @@
 //   - Capabilities.GetCapabilities: casd advertises API versions 2.1 to 2.x,
 //     Bazel 7.7.1 speaks 2.0 only and then builds without the remote. The
 //     shim lowers the advertised low_api_version to 2.0.
-//   - ActionCache.UpdateActionResult: casd requires every Directory record of
-//     an output directory in the CAS ("ActionResult missing N digests"); Bazel
-//     uploads only the Tree that holds them. The shim reads each output
-//     directory's Tree from the CAS and uploads its Directory records (root
-//     and children) before it forwards the call.
+//   - ActionCache.UpdateActionResult: casd serves a stored result only when
+//     every Directory record of its output directories is in the CAS; else
+//     GetActionResult answers NOT_FOUND ("ActionResult missing N digests")
+//     and the action runs again. Bazel uploads only the Tree that holds
+//     them. The shim reads each output directory's Tree from the CAS and
+//     uploads its Directory records (root and children) before it forwards
+//     the call.
 //
 // See docs/remote.md. It is not meant for production use.
 package reapishim

@@ -112,12 +112,27 @@ func (f *fakeServer) BatchReadBlobs(ctx context.Context, r *repb.BatchReadBlobsR
 	return resp, nil
 }
 
-// UpdateActionResult refuses a result whose Tree's Directory records are
-// not in the CAS, as casd does.
+// UpdateActionResult stores any result. GetActionResult then refuses one
+// whose Trees' Directory records are not in the CAS, as casd 1.4.30 does
+// ("ActionResult missing N digests", NOT_FOUND: a cache miss).
 func (f *fakeServer) UpdateActionResult(ctx context.Context, r *repb.UpdateActionResultRequest) (*repb.ActionResult, error) {
 	f.note(ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.results[r.GetActionDigest().GetHash()] = r.GetActionResult()
+	return r.GetActionResult(), nil
+}
+
+func (f *fakeServer) GetActionResult(ctx context.Context, r *repb.GetActionResultRequest) (*repb.ActionResult, error) {
+	f.note(ctx)
+	f.mu.Lock()
+	res, ok := f.results[r.GetActionDigest().GetHash()]
+	f.mu.Unlock()
+	if !ok {
+		return nil, status.Error(codes.NotFound, "no such action result")
+	}
 	missing := 0
-	for _, dir := range r.GetActionResult().GetOutputDirectories() {
+	for _, dir := range res.GetOutputDirectories() {
 		f.mu.Lock()
 		data := f.blobs[dir.GetTreeDigest().GetHash()]
 		f.mu.Unlock()
@@ -133,12 +148,9 @@ func (f *fakeServer) UpdateActionResult(ctx context.Context, r *repb.UpdateActio
 		}
 	}
 	if missing > 0 {
-		return nil, status.Errorf(codes.FailedPrecondition, "ActionResult missing %d digests", missing)
+		return nil, status.Errorf(codes.NotFound, "ActionResult missing %d digests", missing)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.results[r.GetActionDigest().GetHash()] = r.GetActionResult()
-	return r.GetActionResult(), nil
+	return res, nil
 }
 
 // Execute answers with two Operations, to show that streams pass through.
@@ -265,6 +277,11 @@ func (o outputTree) update(conn *grpc.ClientConn, instance, action string) error
 	return err
 }
 
+func get(conn *grpc.ClientConn, action string) (*repb.ActionResult, error) {
+	return repb.NewActionCacheClient(conn).GetActionResult(context.Background(),
+		&repb.GetActionResultRequest{ActionDigest: digestOf([]byte(action))})
+}
+
 func TestGetCapabilitiesLowersLowAPIVersion(t *testing.T) {
 	fake, addr := startFake(t)
 	conn, logs := startShim(t, addr)
@@ -301,20 +318,23 @@ func TestUpdateActionResultUploadsDirectories(t *testing.T) {
 	o := makeOutputTree(t)
 	o.upload(t, conn, "")
 
-	// Without the shim the server refuses, as casd does.
-	if err := o.update(directConn, "", "direct"); status.Code(err) != codes.FailedPrecondition {
-		t.Fatalf("UpdateActionResult without the shim: %v, want FailedPrecondition (the fake is too lenient)", err)
+	// Without the shim the result is stored but not served, as by casd.
+	if err := o.update(directConn, "", "direct"); err != nil {
+		t.Fatalf("UpdateActionResult without the shim: %v", err)
+	}
+	if _, err := get(directConn, "direct"); status.Code(err) != codes.NotFound {
+		t.Fatalf("GetActionResult of a result stored without the shim: %v, want NotFound (the fake is too lenient)", err)
 	}
 	if err := o.update(conn, "", "shimmed"); err != nil {
 		t.Fatalf("UpdateActionResult through the shim: %v", err)
+	}
+	if _, err := get(conn, "shimmed"); err != nil {
+		t.Fatalf("GetActionResult of a result stored through the shim: %v", err)
 	}
 	for _, d := range o.dirs {
 		if !fake.has(d) {
 			t.Errorf("Directory %s is not in the CAS", digestString(d))
 		}
-	}
-	if _, ok := fake.results[digestOf([]byte("shimmed")).GetHash()]; !ok {
-		t.Error("the action result was not stored upstream")
 	}
 	if want := "out: uploaded 2 Directory records"; len(*logs) != 1 || !strings.Contains((*logs)[0], want) {
 		t.Errorf("log = %q, want %q", *logs, want)
@@ -361,13 +381,21 @@ func TestStreamsAndOtherCallsPassThrough(t *testing.T) {
 	if strings.Join(names, " ") != "op/0 op/1" {
 		t.Errorf("Execute operations = %q, want [op/0 op/1]", names)
 	}
-	// Unimplemented upstream stays unimplemented, with the upstream's status.
-	_, err = repb.NewActionCacheClient(conn).GetActionResult(ctx, &repb.GetActionResultRequest{})
-	if status.Code(err) != codes.Unimplemented {
-		t.Errorf("GetActionResult: %v, want the upstream's Unimplemented", err)
+	// An upstream error passes through with its status.
+	_, err = repb.NewActionCacheClient(conn).GetActionResult(ctx, &repb.GetActionResultRequest{ActionDigest: digestOf([]byte("never stored"))})
+	if status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), "no such action result") {
+		t.Errorf("GetActionResult: %v, want the upstream's NotFound", err)
 	}
-	if len(fake.headers) != 1 || fake.headers[0] != "exec" {
-		t.Errorf("headers seen upstream = %q, want [exec]", fake.headers)
+	// Unimplemented upstream stays unimplemented.
+	wait, err := repb.NewExecutionClient(conn).WaitExecution(ctx, &repb.WaitExecutionRequest{Name: "op/0"})
+	if err == nil {
+		_, err = wait.Recv()
+	}
+	if status.Code(err) != codes.Unimplemented {
+		t.Errorf("WaitExecution: %v, want the upstream's Unimplemented", err)
+	}
+	if len(fake.headers) != 2 || fake.headers[0] != "exec" || fake.headers[1] != "exec" {
+		t.Errorf("headers seen upstream = %q, want [exec exec]", fake.headers)
 	}
 	if len(*logs) != 0 {
 		t.Errorf("calls passed through were logged as changed: %q", *logs)
@@ -407,9 +435,10 @@ func FuzzTreeDirectories(f *testing.F) {
 	})
 }
 
-// TestAgainstBuildboxCasd runs the same calls against the real casd: without
-// the shim it refuses the result and advertises more than 2.0; with it,
-// both work.
+// TestAgainstBuildboxCasd runs the same calls against the real casd:
+// without the shim it advertises more than 2.0 and does not serve a result
+// stored without its Directory records; with it, both work. It logs when
+// casd no longer needs a fix.
 func TestAgainstBuildboxCasd(t *testing.T) {
 	casd := os.Getenv("FIPS140_TEST_BUILDBOX_CASD")
 	if casd == "" {
@@ -470,15 +499,20 @@ func TestAgainstBuildboxCasd(t *testing.T) {
 
 	o := makeOutputTree(t)
 	o.upload(t, direct, "")
-	if err := o.update(direct, "", "direct"); err == nil {
-		t.Log("casd accepted a result without its Directory records: the upload is no longer needed")
+	if err := o.update(direct, "", "direct"); err != nil {
+		t.Fatalf("casd UpdateActionResult: %v", err)
+	}
+	if _, err := get(direct, "direct"); err == nil {
+		t.Log("casd serves a result stored without its Directory records: the upload is no longer needed")
+	} else if status.Code(err) == codes.NotFound {
+		t.Logf("casd does not serve a result stored without the shim (a cache miss): %v", err)
 	} else {
-		t.Logf("casd without the shim: %v", err)
+		t.Errorf("casd GetActionResult of a result stored without the shim: %v, want NotFound or success", err)
 	}
 	if err := o.update(conn, "", "shimmed"); err != nil {
 		t.Fatalf("UpdateActionResult through the shim: %v", err)
 	}
-	res, err := repb.NewActionCacheClient(conn).GetActionResult(ctx, &repb.GetActionResultRequest{ActionDigest: digestOf([]byte("shimmed"))})
+	res, err := get(conn, "shimmed")
 	if err != nil {
 		t.Fatalf("GetActionResult of the stored result: %v", err)
 	}

@@ -30,7 +30,7 @@ status=0
 ./bazelw test //tests/remote:remote_test --test_output=streamed \
 	--test_arg=-test.v --test_arg=-cache_only >"$log" 2>&1 || status=$?
 machine after
-grep -E 'cold build|warm remote cache|outputs identical|BENCH' "$log" | sed 's/^ *remote_test.go:[0-9]*: //' || true
+grep -E 'cold build|warm remote cache|outputs identical|shim in front|BENCH' "$log" | sed 's/^ *remote_test.go:[0-9]*: //' || true
 if [ "$status" -ne 0 ]; then
 	tail -n 40 "$log" >&2
 	echo "remote_cache.sh: the test failed (exit $status)" >&2

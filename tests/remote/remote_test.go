@@ -390,6 +390,14 @@ func TestRemote(t *testing.T) {
 	if err := os.RemoveAll(base); err != nil {
 		t.Fatalf("removing the last run's checkouts, output bases and caches: %v", err)
 	}
+	// Registered first, so it runs last: after the servers and casd stop.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("checkouts, output bases, casd caches and logs kept in %s", base)
+		} else {
+			os.RemoveAll(base)
+		}
+	})
 	tool(t, "FIPS140_TEST_BUILDBOX_CASD", "buildbox-casd")
 	runner := tool(t, "FIPS140_TEST_BUILDBOX_RUN", "buildbox-run-hosttools")
 
@@ -435,7 +443,4 @@ func TestRemote(t *testing.T) {
 		}
 	}
 	compare(t, "remote execution against the local build", cold, remote)
-	if !t.Failed() {
-		os.RemoveAll(base)
-	}
 }

@@ -5,11 +5,10 @@ package main
 // TestDifferentialKernelObjects.
 //
 // Environment:
-//   - FIPS140_TEST_KERNEL_SOURCE: a directory holding linux-source-7.2's
-//     crypto/ files listed in kernelSourceFiles, or a file at its top (under
-//     Bazel, the ROOT marker of @debian_linux_source_7_2). Without it the
-//     linux-source package is downloaded (debpkg) and the files are taken
-//     from its kernel tarball with tar.
+//   - FIPS140_TEST_KERNEL_SOURCE: linux-source-7.2's crypto directories,
+//     as kbuildtest.Source reads it (under Bazel, the ROOT marker of
+//     @debian_linux_source_7_2). Without it the linux-source package is
+//     downloaded (debpkg) and the directories taken from its tarball.
 //   - FIPS140_TEST_KERNEL_TREE_X86_64, _ARM64: the ROOT marker of a tree
 //     holding that architecture's headers, the common headers and
 //     linux-kbuild (under Bazel, @debian_linux_headers_7_2_13_*). Without
@@ -31,6 +30,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
+	"github.com/rules-fips140/rules_fips140/tools/internal/kbuild/kbuildtest"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
@@ -39,24 +39,7 @@ import (
 // modules.order).
 var kernelModules = []string{"wp512", "rmd160", "serpent_generic", "camellia_generic"}
 
-// kernelSourceFiles are the files of linux-source-7.2 the build reads:
-// the modules' sources, the one header they include that no headers
-// package ships (rmd160.c's "ripemd.h"), and the Makefile that gives their
-// per-file flags. MODULE.bazel's @debian_linux_source_7_2 lists the same.
-var kernelSourceFiles = []string{
-	"crypto/Makefile",
-	"crypto/camellia_generic.c",
-	"crypto/ripemd.h",
-	"crypto/rmd160.c",
-	"crypto/serpent_generic.c",
-	"crypto/wp512.c",
-}
-
-const (
-	kernelRelease = "7.2.13+deb14"
-	sourceTarball = "usr/src/linux-source-7.2.tar.xz"
-	sourcePrefix  = "linux-source-7.2"
-)
+const kernelRelease = "7.2.13+deb14"
 
 // kernelTarget is one architecture's kernel and how kbuild builds for it.
 type kernelTarget struct {
@@ -114,48 +97,12 @@ func (k kernelTarget) tree(t *testing.T) headersTree {
 	return headersTree{filepath.Join(dirs[0], common), filepath.Join(dirs[1], arch), filepath.Join(dirs[2], kbuild)}
 }
 
-// kernelSource returns a directory holding kernelSourceFiles.
+// kernelSource returns a directory holding linux-source-7.2's crypto/:
+// the modules' sources, rmd160.c's "ripemd.h" (no headers package ships
+// it) and the Makefile that gives their per-file flags.
 func kernelSource(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("FIPS140_TEST_KERNEL_SOURCE"); p != "" {
-		p = realtool.Runfile(p)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			p = filepath.Dir(p)
-		}
-		return p
-	}
-	pkg, err := debpkg.Extract(debpkg.Source)
-	if err != nil {
-		t.Skipf("%s unavailable (set FIPS140_TEST_KERNEL_SOURCE, or allow the download): %v", debpkg.Source.Package, err)
-	}
-	dir := pkg + ".members"
-	if _, err := os.Stat(filepath.Join(dir, ".done")); err == nil {
-		return dir
-	}
-	tar, err := exec.LookPath("tar")
-	if err != nil {
-		t.Skipf("no tar to open %s (set FIPS140_TEST_KERNEL_SOURCE): %v", sourceTarball, err)
-	}
-	tmp := dir + ".tmp"
-	os.RemoveAll(tmp)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"-xf", filepath.Join(pkg, sourceTarball), "-C", tmp, "--strip-components=1", "--"}
-	for _, f := range kernelSourceFiles {
-		args = append(args, sourcePrefix+"/"+f)
-	}
-	if out, err := exec.Command(tar, args...).CombinedOutput(); err != nil {
-		t.Fatalf("tar %q: %v\n%s", args, err, out)
-	}
-	if err := os.WriteFile(filepath.Join(tmp, ".done"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	os.RemoveAll(dir)
-	if err := os.Rename(tmp, dir); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return kbuildtest.Source(t)
 }
 
 // buildKernelModules compiles kernelModules for k into a fresh directory,
@@ -178,11 +125,10 @@ func buildKernelModules(t *testing.T, k kernelTarget, tree headersTree, src stri
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for _, f := range kernelSourceFiles {
-		if strings.HasSuffix(f, ".c") || strings.HasSuffix(f, ".h") {
-			copyFile(t, filepath.Join(src, f), filepath.Join(dir, filepath.Base(f)))
-		}
+	for _, m := range kernelModules {
+		copyFile(t, filepath.Join(src, "crypto", m+".c"), filepath.Join(dir, m+".c"))
 	}
+	copyFile(t, filepath.Join(src, "crypto/ripemd.h"), filepath.Join(dir, "ripemd.h"))
 	var objtool []string
 	if k.objtool != nil {
 		// linux-kbuild's tools/objtool/objtool only picks this binary

@@ -187,6 +187,10 @@ func TestBadInput(t *testing.T) {
 			_, err := PartsFromObjects([]string{x, a})
 			return err
 		}, []string{"DIR/a.o", "want EM_X86_64"}},
+		{"gen-main: bad part name", func(t *testing.T, dir, out string) error {
+			_, err := MainC([]Part{{"aes-ce", true, true}}, MainOptions{})
+			return err
+		}, []string{`part name "aes-ce" has a byte other than a letter, a digit or '_'`}},
 		{"gen-main: bad self-test hook", func(t *testing.T, dir, out string) error {
 			_, err := MainC([]Part{{"x", true, true}}, MainOptions{SelftestWait: "wait()"})
 			return err

@@ -33,8 +33,18 @@ func PartName(path string) string {
 	return elf.MangleName(base)
 }
 
-// CheckPartName checks that a part name makes a C identifier.
-func CheckPartName(part string) error { return checkIdent("part name", part) }
+// CheckPartName checks that a part name, behind the __fips140_init_ and
+// __fips140_exit_ prefixes, makes C identifiers: letters, digits and '_'.
+// It may start with a digit, as upstream's 842.o does.
+func CheckPartName(part string) error {
+	if part == "" {
+		return fmt.Errorf("empty part name")
+	}
+	if err := checkIdent("part name", "_"+part); err != nil {
+		return fmt.Errorf("part name %q has a byte other than a letter, a digit or '_'", part)
+	}
+	return nil
+}
 
 func checkIdent(what, s string) error {
 	if s == "" {

@@ -24,16 +24,17 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // cleanup_module aliases of the part's own functions, and the address of
 // init_module is kept in .init.data (as ___ADDRESSABLE does).
 func partSource(name string, init, exit bool) string {
+	id := "part_" + name // a C identifier, also for parts named like 842.o
 	src := "static const char __" + name + "_license[] __attribute__((used, section(\".modinfo\"), aligned(1))) = \"license=GPL\";\n"
-	src += "int " + name + "_helper(int x) { return x + 1; }\n"
+	src += "int " + id + "_helper(int x) { return x + 1; }\n"
 	if init {
-		src += "static int __attribute__((section(\".init.text\"))) " + name + "_init(void) { return 0; }\n"
-		src += "int init_module(void) __attribute__((alias(\"" + name + "_init\")));\n"
+		src += "static int __attribute__((section(\".init.text\"))) " + id + "_init(void) { return 0; }\n"
+		src += "int init_module(void) __attribute__((alias(\"" + id + "_init\")));\n"
 		src += "static int (*const __" + name + "_addressable)(void) __attribute__((used, section(\".init.data\"))) = init_module;\n"
 	}
 	if exit {
-		src += "static void __attribute__((section(\".exit.text\"))) " + name + "_exit(void) { }\n"
-		src += "void cleanup_module(void) __attribute__((alias(\"" + name + "_exit\")));\n"
+		src += "static void __attribute__((section(\".exit.text\"))) " + id + "_exit(void) { }\n"
+		src += "void cleanup_module(void) __attribute__((alias(\"" + id + "_exit\")));\n"
 	}
 	return src
 }
@@ -77,6 +78,7 @@ func TestRenameAndMain(t *testing.T) {
 				init, exit bool
 			}{
 				{"serpent_generic", true, true},
+				{"842", true, true}, // upstream's 842.o: a part may start with a digit
 				{"lib_only", false, false},
 				{"wp512", true, true},
 				{"rmd160", true, true},
@@ -96,7 +98,7 @@ func TestRenameAndMain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []Part{{"serpent_generic", true, true}, {"wp512", true, true}, {"rmd160", true, true}}
+			want := []Part{{"serpent_generic", true, true}, {"842", true, true}, {"wp512", true, true}, {"rmd160", true, true}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Fatalf("parts (-want +got):\n%s", diff)
 			}

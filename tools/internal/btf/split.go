@@ -2,9 +2,7 @@ package btf
 
 import (
 	"bytes"
-	"crypto/sha256"
 	delf "debug/elf"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/internal/integrity"
 )
 
 // DefaultPaholeFlags are the flags Linux 7.2's scripts/Makefile.btf gives
@@ -101,7 +100,7 @@ func (s Splitter) Split(module, base string) (*Result, error) {
 		return nil, err
 	}
 
-	before, err := hashFile(module)
+	before, err := integrity.FileSHA256(module)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +165,7 @@ func (s Splitter) Split(module, base string) (*Result, error) {
 			"that would change the module's bytes, so its IDs would stay unresolved (allow this explicitly to go on)", module)
 	}
 
-	after, err := hashFile(module)
+	after, err := integrity.FileSHA256(module)
 	if err != nil {
 		return nil, err
 	}
@@ -223,19 +222,6 @@ func (s Splitter) run(dir, module, tool string, args []string) error {
 		fmt.Fprintf(s.Stderr, "%s (%s):\n%s", filepath.Base(tool), module, out.String())
 	}
 	return nil
-}
-
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func copyFile(dst, src string) error {

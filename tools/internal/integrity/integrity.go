@@ -25,6 +25,7 @@ package integrity
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +109,22 @@ func Sum(path string, key []byte) ([]byte, error) {
 		return nil, fmt.Errorf("reading module: %w", err)
 	}
 	return mac.Sum(nil), nil
+}
+
+// FileSHA256 returns the hex SHA-256 of the whole file at path (plain,
+// unkeyed: what sha256sum prints), for records and checks that a file is
+// unchanged.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, onlyReader{f}, make([]byte, bufSize)); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // SumBytes returns HMAC-SHA256 of data, for a module already in memory.

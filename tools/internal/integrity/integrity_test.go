@@ -2,6 +2,7 @@ package integrity
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -337,5 +338,25 @@ func BenchmarkSum64MB(b *testing.B) {
 		if _, err := Sum(module, []byte(seedKey)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// FileSHA256 streams the file; the whole file read at once must agree.
+func TestFileSHA256(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "module.ko")
+	data := bytes.Repeat([]byte("fips140"), bufSize/3) // more than one buffer
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := FileSHA256(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(data)
+	if got != hex.EncodeToString(want[:]) {
+		t.Errorf("FileSHA256 = %s, want %x", got, want)
+	}
+	if _, err := FileSHA256(filepath.Join(t.TempDir(), "missing.ko")); err == nil || !strings.Contains(err.Error(), "missing.ko") {
+		t.Errorf("FileSHA256 of a missing file: %v, want an error naming it", err)
 	}
 }

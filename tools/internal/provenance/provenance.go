@@ -160,7 +160,7 @@ func Build(o Options) (*Statement, error) {
 		role, _, _ := strings.Cut(in.Role, ":")
 		switch role {
 		case "subject", InSource, InObject, InTool, InConfig, InByproduct:
-			sum, err := HashFile(in.Path)
+			sum, err := integrity.FileSHA256(in.Path)
 			if err != nil {
 				return nil, err
 			}
@@ -179,7 +179,7 @@ func Build(o Options) (*Statement, error) {
 						return nil, err
 					}
 					if real != "" {
-						realSum, err := HashFile(real)
+						realSum, err := integrity.FileSHA256(real)
 						if err != nil {
 							return nil, fmt.Errorf("%s: the program it runs: %w", in.Path, err)
 						}
@@ -266,27 +266,13 @@ func wrappedTool(path string) (string, error) {
 	return real, nil
 }
 
-// HashFile returns the hex sha256 of the file at path.
-func HashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // headerSet digests a set of files: sha256 over the sorted lines
 // "<sha256>  <name>\n", as `sha256sum` prints them.
 func headerSet(label string, paths []string) (ResourceDescriptor, error) {
 	lines := make([]string, 0, len(paths))
 	seen := map[string]bool{}
 	for _, p := range paths {
-		sum, err := HashFile(p)
+		sum, err := integrity.FileSHA256(p)
 		if err != nil {
 			return ResourceDescriptor{}, err
 		}

@@ -124,7 +124,7 @@ func Verify(st *Statement, file string, img *fipsimage.Image, key *integrity.Key
 		}
 		checks = append(checks, fipsimage.Check{Name: name, Detail: detail})
 	}
-	if sum, err := HashFile(img.Path); err != nil {
+	if sum, err := integrity.FileSHA256(img.Path); err != nil {
 		checks = append(checks, fipsimage.Check{Name: "provenance: vmlinux is a subject", Detail: err.Error()})
 	} else {
 		match("provenance: vmlinux is a subject", RoleVmlinux, img.Path, sum)

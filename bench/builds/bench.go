@@ -103,7 +103,7 @@ func (b *bench) editKey(path string) (restore func(), err error) {
 	return func() { os.WriteFile(path, old, 0o644) }, nil
 }
 
-// incremental measures cold, null and edit builds of one target.
+// step is one measured build of incremental.
 type step struct {
 	name, goal string
 	b          build
@@ -165,48 +165,81 @@ func (b build) mnemonicsShort() string {
 	return m
 }
 
+// change is one edit of a rebuild step: it edits a file and returns how
+// to undo it.
+type change func() (restore func(), err error)
+
+// rebuild is one step after the cold build and the null rebuild.
+type rebuild struct {
+	name, goal string
+	change     change
+	met        func(cold, b build) string
+	restore    bool // build once more after undoing the change, untimed in the goals
+}
+
+// incremental builds target cold in server s, then a null rebuild, then
+// each rebuild step, and adds the rows to t.
+func (b *bench) incremental(t *table, arch string, s *server, target string, rebuilds []rebuild) error {
+	var steps []step
+	do := func(name, goal string, met func(cold, b build) string) error {
+		r, err := s.build(target)
+		if err != nil {
+			return err
+		}
+		steps = append(steps, step{name: name, goal: goal, b: r, met: met})
+		return nil
+	}
+	if err := do("cold", "", nil); err != nil {
+		return err
+	}
+	if err := do("null rebuild", "0 actions", atMostActions(0, 0)); err != nil {
+		return err
+	}
+	for _, r := range rebuilds {
+		restore, err := r.change()
+		if err != nil {
+			return err
+		}
+		err = do(r.name, r.goal, r.met)
+		restore()
+		if err != nil {
+			return err
+		}
+		if r.restore {
+			if err := do("restore it", "", nil); err != nil {
+				return err
+			}
+		}
+	}
+	addSteps(t, arch, steps)
+	s.shutdown()
+	return nil
+}
+
+// editC is a change that appends a used constant to a C source.
+func (b *bench) editC(path string) change {
+	return func() (func(), error) { return b.edit(path) }
+}
+
 func (b *bench) example() (*table, error) {
 	t := b.incrementalTable("//:vmlinux (examples/): fresh output base, then rebuilds in the same server")
 	for _, arch := range b.o.archs {
 		s := b.server("example-"+arch, "--platforms=//platforms:"+arch)
-		var steps []step
-		do := func(name, goal string, met func(cold, b build) string) error {
-			r, err := s.build("//:vmlinux")
-			if err != nil {
-				return err
-			}
-			steps = append(steps, step{name: name, goal: goal, b: r, met: met})
-			return nil
-		}
-		if err := do("cold", "", nil); err != nil {
-			return t, err
-		}
-		if err := do("null rebuild", "0 actions", atMostActions(0, 0)); err != nil {
-			return t, err
-		}
-		restoreC, err := b.edit(filepath.Join(b.src, "examples/crypto/xor8.c"))
+		config := filepath.Join(b.src, "examples/configs", arch+".config")
+		err := b.incremental(t, arch, s, "//:vmlinux", []rebuild{
+			{
+				name: "edit one crypto .c (xor8.c, =y)", goal: "≤ 10 actions, ≤ 25% of cold",
+				change: b.editC(filepath.Join(b.src, "examples/crypto/xor8.c")), met: atMostActions(10, 0.25), restore: true,
+			},
+			{
+				name: "edit the HMAC key in the .config", goal: "digest, embed, link only",
+				change: func() (func(), error) { return b.editKey(config) },
+				met:    onlyMnemonics("Fips140Hmac", "Fips140Embed", "KernelLinkVmlinux"),
+			},
+		})
 		if err != nil {
 			return t, err
 		}
-		err = do("edit one crypto .c (xor8.c, =y)", "≤ 10 actions, ≤ 25% of cold", atMostActions(10, 0.25))
-		restoreC()
-		if err != nil {
-			return t, err
-		}
-		if err := do("restore it", "", nil); err != nil {
-			return t, err
-		}
-		restoreKey, err := b.editKey(filepath.Join(b.src, "examples/configs", arch+".config"))
-		if err != nil {
-			return t, err
-		}
-		err = do("edit the HMAC key in the .config", "digest, embed, link only", onlyMnemonics("Fips140Hmac", "Fips140Embed", "KernelLinkVmlinux"))
-		restoreKey()
-		if err != nil {
-			return t, err
-		}
-		addSteps(t, arch, steps)
-		s.shutdown()
 	}
 	return t, nil
 }
@@ -256,32 +289,13 @@ func (b *bench) realkernel() (*table, error) {
 			return t, err
 		}
 		s := b.server("realkernel-"+arch, "--platforms=//platforms:"+arch, "--override_repository="+linuxSource+"="+source)
-		var steps []step
-		do := func(name, goal string, met func(cold, b build) string) error {
-			r, err := s.build("//tests/realkernel:fips140")
-			if err != nil {
-				return err
-			}
-			steps = append(steps, step{name: name, goal: goal, b: r, met: met})
-			return nil
-		}
-		if err := do("cold", "", nil); err != nil {
-			return t, err
-		}
-		if err := do("null rebuild", "0 actions", atMostActions(0, 0)); err != nil {
-			return t, err
-		}
-		restore, err := b.edit(filepath.Join(source, "crypto/wp512.c"))
+		err = b.incremental(t, arch, s, "//tests/realkernel:fips140", []rebuild{{
+			name: "edit one crypto .c (wp512.c, =y)", goal: "≤ 10 actions, ≤ 25% of cold",
+			change: b.editC(filepath.Join(source, "crypto/wp512.c")), met: atMostActions(10, 0.25),
+		}})
 		if err != nil {
 			return t, err
 		}
-		err = do("edit one crypto .c (wp512.c, =y)", "≤ 10 actions, ≤ 25% of cold", atMostActions(10, 0.25))
-		restore()
-		if err != nil {
-			return t, err
-		}
-		addSteps(t, arch, steps)
-		s.shutdown()
 	}
 	t.notes = append(t.notes, "The real-kernel build has no vmlinux (Debian's kernel is prebuilt), so no HMAC-key step.")
 	return t, nil

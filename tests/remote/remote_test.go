@@ -11,13 +11,8 @@
 package remote
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
-	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -30,14 +25,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rules-fips140/rules_fips140/tests/internal/nested"
 	"github.com/rules-fips140/rules_fips140/tests/remote/reapishim"
 )
 
 var cacheOnly = flag.Bool("cache_only", false, "skip the remote execution build (bench/remote_cache.sh)")
-
-// offlineRC is what bazelw's build root gives Bazel: the module overrides
-// that stand in for the Bazel Central Registry.
-const offlineRC = "/opt/rules_fips140/offline.bazelrc"
 
 // stateDir holds the checkouts, output bases and casd caches in bazelw's
 // build root: outside the outer Bazel's output base, whose paths are too
@@ -55,17 +47,6 @@ var (
 		"--output_groups=+fips140",
 	}
 )
-
-// workspace finds the source tree through the runfiles symlink of
-// MODULE.bazel (the test runs unsandboxed).
-func workspace(t *testing.T) string {
-	t.Helper()
-	real, err := filepath.EvalSymlinks(filepath.Join(os.Getenv("TEST_SRCDIR"), "_main", "MODULE.bazel"))
-	if err != nil {
-		t.Fatalf("finding the workspace through MODULE.bazel: %v", err)
-	}
-	return filepath.Dir(real)
-}
 
 // tool finds a program through its environment variable, then PATH.
 func tool(t *testing.T, env, name string) string {
@@ -168,44 +149,7 @@ func startServer(t *testing.T, dir, runner string) server {
 }
 
 // checkout is one copy of the source tree and its own output base.
-type checkout struct {
-	dir, outputBase string
-}
-
-func (c checkout) startup() []string {
-	s := []string{"--output_base=" + c.outputBase}
-	if _, err := os.Stat(offlineRC); err == nil {
-		s = append([]string{"--bazelrc=" + offlineRC}, s...)
-	}
-	return s
-}
-
-// bazel runs a command and returns its stdout and stderr.
-func (c checkout) bazel(t *testing.T, args ...string) (stdout, stderr string) {
-	t.Helper()
-	bin, err := exec.LookPath("bazel")
-	if err != nil {
-		t.Skip("no bazel on PATH: the remote test needs one (./bazelw provides it)")
-	}
-	cmd := exec.Command(bin, append(c.startup(), args...)...)
-	cmd.Dir = c.dir
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s (in %s): %v\n%s", strings.Join(cmd.Args, " "), c.dir, err, errOut.String())
-	}
-	return strings.TrimSpace(out.String()), errOut.String()
-}
-
-// shutdown stops the checkout's Bazel server, if one runs.
-func (c checkout) shutdown() {
-	if _, err := os.Stat(c.outputBase); err != nil {
-		return
-	}
-	cmd := exec.Command("bazel", append(c.startup(), "shutdown")...)
-	cmd.Dir = c.dir
-	cmd.Run()
-}
+type checkout struct{ nested.Checkout }
 
 // result is what one build produced.
 type result struct {
@@ -225,24 +169,24 @@ func (r result) String() string {
 // build builds the targets with extra flags and hashes the outputs.
 func (c checkout) build(t *testing.T, extra ...string) result {
 	t.Helper()
-	t.Cleanup(c.shutdown)
+	t.Cleanup(c.Shutdown)
 	args := append(append(append([]string{"build"}, buildFlags...), extra...), targets...)
 	start := time.Now()
-	c.bazel(t, append(args, "--nobuild")...)
+	c.Bazel(t, append(args, "--nobuild")...)
 	r := result{setup: time.Since(start), sums: map[string]string{}}
 	start = time.Now()
-	_, stderr := c.bazel(t, args...)
+	_, stderr := c.Bazel(t, args...)
 	r.build = time.Since(start)
 	var err error
 	if r.procs, err = parseProcesses(stderr); err != nil {
 		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, stderr)
 	}
-	files, _ := c.bazel(t, append(append(append([]string{"cquery", "--output=files"}, buildFlags...), extra...), strings.Join(targets, " + "))...)
-	r.execroot, _ = c.bazel(t, "info", "execution_root")
+	files, _ := c.Bazel(t, append(append(append([]string{"cquery", "--output=files"}, buildFlags...), extra...), strings.Join(targets, " + "))...)
+	r.execroot, _ = c.Bazel(t, "info", "execution_root")
 	for _, f := range strings.Fields(files) {
-		r.sums[f] = sha256File(t, filepath.Join(r.execroot, f))
+		r.sums[f] = nested.SHA256File(t, filepath.Join(r.execroot, f))
 	}
-	c.shutdown()
+	c.Shutdown()
 	return r
 }
 
@@ -296,54 +240,6 @@ func (p processes) String() string {
 	return strings.TrimSuffix(b.String(), ",")
 }
 
-func sha256File(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		t.Fatalf("reading %s: %v", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// copyTree copies the regular files of a source tree: no .git, no symlinks
-// (bazel-* convenience links), no user.bazelrc (the test names its own
-// endpoints).
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, path)
-		dst := filepath.Join(to, rel)
-		switch {
-		case d.IsDir() && d.Name() == ".git":
-			return filepath.SkipDir
-		case d.IsDir():
-			return os.MkdirAll(dst, 0o755)
-		case !d.Type().IsRegular() || rel == "user.bazelrc":
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, data, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatalf("copying %s to %s: %v", from, to, err)
-	}
-}
-
 // compare reports every output that differs between two builds.
 func compare(t *testing.T, what string, a, b result) {
 	t.Helper()
@@ -382,9 +278,9 @@ func TestRemote(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
 		t.Skip("runs under bazel test")
 	}
-	ws := workspace(t)
+	ws := nested.Workspace(t)
 	base := t.TempDir()
-	if _, err := os.Stat(offlineRC); err == nil {
+	if nested.InBuildRoot() {
 		base = stateDir
 	}
 	if err := os.RemoveAll(base); err != nil {
@@ -405,10 +301,10 @@ func TestRemote(t *testing.T) {
 	// with a clean output base reads it.
 	cache := startServer(t, filepath.Join(base, "cas-cache"), "")
 	cacheFlags := []string{"--config=remote-cache", "--remote_cache=" + cache.addr}
-	a := checkout{dir: filepath.Join(base, "a", "src"), outputBase: filepath.Join(base, "a", "output_base")}
-	b := checkout{dir: filepath.Join(base, "b", "second-checkout", "rules_fips140"), outputBase: filepath.Join(base, "b", "ob")}
-	copyTree(t, ws, a.dir)
-	copyTree(t, ws, b.dir)
+	a := checkout{nested.Checkout{Dir: filepath.Join(base, "a", "src"), OutputBase: filepath.Join(base, "a", "output_base")}}
+	b := checkout{nested.Checkout{Dir: filepath.Join(base, "b", "second-checkout", "rules_fips140"), OutputBase: filepath.Join(base, "b", "ob")}}
+	nested.CopyTree(t, ws, a.Dir)
+	nested.CopyTree(t, ws, b.Dir)
 	cold := a.build(t, cacheFlags...)
 	t.Logf("cold build, empty remote cache, fresh output base: %s", cold)
 	warm := b.build(t, cacheFlags...)
@@ -431,7 +327,7 @@ func TestRemote(t *testing.T) {
 	// (b) Remote execution against a fresh casd: nothing is cached, every
 	// action runs on the "worker" (buildbox-run-hosttools).
 	execSrv := startServer(t, filepath.Join(base, "cas-exec"), runner)
-	c := checkout{dir: a.dir, outputBase: filepath.Join(base, "c", "output_base")}
+	c := checkout{nested.Checkout{Dir: a.Dir, OutputBase: filepath.Join(base, "c", "output_base")}}
 	remote := c.build(t, "--config=remote", "--remote_executor="+execSrv.addr)
 	t.Logf("remote execution, fresh output base and server: %s", remote)
 	if remote.procs.by["remote"] == 0 {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tests/internal/nested"
 )
 
 // elfDiff lists what differs between two ELF files: the header fields,
@@ -154,7 +156,7 @@ func diffTrees(t *testing.T, a, b string) string {
 				if _, err := os.Stat(other); err != nil {
 					return nil
 				}
-				if sha256File(t, path) != sha256File(t, other) {
+				if nested.SHA256File(t, path) != nested.SHA256File(t, other) {
 					fmt.Fprintf(&out, "  %s\n", r)
 				}
 				return nil

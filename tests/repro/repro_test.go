@@ -5,23 +5,16 @@
 package repro
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-)
 
-// offlineRC is what bazelw's build root gives Bazel: the module overrides
-// that stand in for the Bazel Central Registry.
-const offlineRC = "/opt/rules_fips140/offline.bazelrc"
+	"github.com/rules-fips140/rules_fips140/tests/internal/nested"
+)
 
 // stateDir holds the checkouts and output bases in bazelw's build root:
 // outside the outer Bazel's output base, whose paths are too long for a
@@ -43,130 +36,36 @@ var (
 	packages = []string{"examples", "tests/realkernel"}
 )
 
-// workspace finds the source tree through the runfiles symlink of
-// MODULE.bazel (the test runs unsandboxed, like gazelle_test).
-func workspace(t *testing.T) string {
-	t.Helper()
-	real, err := filepath.EvalSymlinks(filepath.Join(os.Getenv("TEST_SRCDIR"), "_main", "MODULE.bazel"))
-	if err != nil {
-		t.Fatalf("finding the workspace through MODULE.bazel: %v", err)
-	}
-	return filepath.Dir(real)
-}
-
-// checkout is one copy of the source tree and its own output base.
-type checkout struct {
-	dir, outputBase string
-}
-
-func (c checkout) bazel(t *testing.T, args ...string) string {
-	t.Helper()
-	startup := []string{"--output_base=" + c.outputBase}
-	if _, err := os.Stat(offlineRC); err == nil {
-		startup = append([]string{"--bazelrc=" + offlineRC}, startup...)
-	}
-	bin, err := exec.LookPath("bazel")
-	if err != nil {
-		t.Skip("no bazel on PATH: the reproducibility test needs one (./bazelw provides it)")
-	}
-	cmd := exec.Command(bin, append(startup, args...)...)
-	cmd.Dir = c.dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s (in %s): %v\n%s", strings.Join(cmd.Args, " "), c.dir, err, stderr.String())
-	}
-	return strings.TrimSpace(stdout.String())
-}
-
-// shutdown stops the checkout's Bazel server, if one runs.
-func (c checkout) shutdown() {
-	if _, err := os.Stat(c.outputBase); err != nil {
-		return
-	}
-	startup := []string{"--output_base=" + c.outputBase}
-	if _, err := os.Stat(offlineRC); err == nil {
-		startup = append([]string{"--bazelrc=" + offlineRC}, startup...)
-	}
-	cmd := exec.Command("bazel", append(startup, "shutdown")...)
-	cmd.Dir = c.dir
-	cmd.Run()
-}
-
-// copyTree copies the regular files of a source tree: no .git, and no
-// symlinks (bazel-* convenience links).
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, path)
-		dst := filepath.Join(to, rel)
-		switch {
-		case d.IsDir() && d.Name() == ".git":
-			return filepath.SkipDir
-		case d.IsDir():
-			return os.MkdirAll(dst, 0o755)
-		case !d.Type().IsRegular() || rel == "user.bazelrc":
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, data, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatalf("copying %s to %s: %v", from, to, err)
-	}
-}
-
 // build builds the targets for each platform and returns the sha256 of
 // every output, keyed by platform and execroot-relative path.
+// checkout is one copy of the source tree and its own output base.
+type checkout struct{ nested.Checkout }
+
 func (c checkout) build(t *testing.T) (execroot string, sums map[string]map[string]string) {
 	t.Helper()
 	sums = map[string]map[string]string{}
 	for _, p := range platforms {
 		flags := []string{"--platforms=//platforms:" + p, outputGroups}
-		c.bazel(t, append(append([]string{"build"}, flags...), targets...)...)
-		out := c.bazel(t, append(append([]string{"cquery", "--output=files"}, flags...), strings.Join(targets, " + "))...)
+		c.Bazel(t, append(append([]string{"build"}, flags...), targets...)...)
+		out, _ := c.Bazel(t, append(append([]string{"cquery", "--output=files"}, flags...), strings.Join(targets, " + "))...)
 		if execroot == "" {
-			execroot = c.bazel(t, "info", "execution_root")
+			execroot, _ = c.Bazel(t, "info", "execution_root")
 		}
 		sums[p] = map[string]string{}
 		for _, f := range strings.Fields(out) {
-			sums[p][f] = sha256File(t, filepath.Join(execroot, f))
+			sums[p][f] = nested.SHA256File(t, filepath.Join(execroot, f))
 		}
 	}
 	return execroot, sums
-}
-
-func sha256File(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		t.Fatalf("reading %s: %v", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func TestReproducible(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
 		t.Skip("runs under bazel test")
 	}
-	ws := workspace(t)
+	ws := nested.Workspace(t)
 	base := t.TempDir()
-	if _, err := os.Stat(offlineRC); err == nil {
+	if nested.InBuildRoot() {
 		base = stateDir
 	}
 	if err := os.RemoveAll(base); err != nil {
@@ -174,15 +73,15 @@ func TestReproducible(t *testing.T) {
 	}
 	// Two checkouts at paths of different lengths and depths, each with a
 	// clean output base of its own.
-	a := checkout{dir: filepath.Join(base, "a", "src"), outputBase: filepath.Join(base, "a", "output_base")}
-	b := checkout{dir: filepath.Join(base, "b", "second-checkout", "rules_fips140"), outputBase: filepath.Join(base, "b", "ob")}
+	a := checkout{nested.Checkout{Dir: filepath.Join(base, "a", "src"), OutputBase: filepath.Join(base, "a", "output_base")}}
+	b := checkout{nested.Checkout{Dir: filepath.Join(base, "b", "second-checkout", "rules_fips140"), OutputBase: filepath.Join(base, "b", "ob")}}
 	var execroots [2]string
 	var sums [2]map[string]map[string]string
 	for i, c := range []checkout{a, b} {
-		copyTree(t, ws, c.dir)
-		t.Cleanup(c.shutdown)
+		nested.CopyTree(t, ws, c.Dir)
+		t.Cleanup(c.Shutdown)
 		execroots[i], sums[i] = c.build(t)
-		c.shutdown()
+		c.Shutdown()
 	}
 
 	record(t, sums[0])

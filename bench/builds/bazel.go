@@ -28,8 +28,6 @@ type server struct {
 // spawn is one executed action, from Bazel's execution log.
 type spawn struct {
 	Mnemonic      string   `json:"mnemonic"`
-	TargetLabel   string   `json:"targetLabel"`
-	CacheHit      bool     `json:"cacheHit"`
 	ListedOutputs []string `json:"listedOutputs"`
 	Metrics       struct {
 		TotalTime string `json:"totalTime"`

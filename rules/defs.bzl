@@ -3,6 +3,7 @@
 load("//rules/private:crypto_api_stubs.bzl", _crypto_api_stubs = "crypto_api_stubs")
 load("//rules/private:crypto_objs.bzl", _crypto_objs = "crypto_objs")
 load("//rules/private:fips140_ko.bzl", _fips140_ko = "fips140_ko")
+load("//rules/private:kernel_build.bzl", _kernel_build = "kernel_build")
 load("//rules/private:kernel_config.bzl", _kernel_config = "kernel_config")
 load("//rules/private:kernel_headers.bzl", _kernel_headers = "kernel_headers")
 load("//rules/private:kernel_object.bzl", _kernel_object = "kernel_object")
@@ -25,6 +26,7 @@ KernelToolchainInfo = _KernelToolchainInfo
 crypto_api_stubs = _crypto_api_stubs
 crypto_objs = _crypto_objs
 fips140_ko = _fips140_ko
+kernel_build = _kernel_build
 kernel_config = _kernel_config
 kernel_headers = _kernel_headers
 kernel_object = _kernel_object

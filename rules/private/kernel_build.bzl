@@ -1,0 +1,122 @@
+"""The kernel_build rule: a kernel from unmodified sources, built by kbuild inside one action."""
+
+load(":actions/compile.bzl", "emit_compile", "module_defines")
+load(":actions/helpers.bzl", "before_objtool", "finish_objtool")
+load(":actions/kbuild.bzl", "emit_kbuild")
+load(":providers.bzl", "KernelHeadersInfo")
+
+visibility("//rules/...")
+
+_TOOLCHAIN = "//toolchains:kernel_toolchain_type"
+
+_SRCARCH = {"arm64": "arm64", "x86_64": "x86"}
+
+_ATTRS = {
+    "aflags": attr.string_list(doc = "kbuild's assembler flags for module objects, `@SRC@` and `@OBJ@` standing for the source and object trees. The build fails, printing kbuild's own, when they differ."),
+    "cflags": attr.string_list(mandatory = True, doc = "kbuild's C flags for module objects (without per-object defines), `@SRC@` and `@OBJ@` standing for the source and object trees. The build fails, printing kbuild's own, when they differ."),
+    "config": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's .config, already resolved by `make olddefconfig` for this source and compiler (the build fails, naming each symbol, when Kconfig resolves it otherwise); the seed's `CONFIG_CRYPTO_FIPS140_*` lines may follow."),
+    "fips140_objects": attr.string_list(doc = "kbuild object paths (`crypto/aes.o`; a composite's parts) that fips140.ko carries: they are taken out of vmlinux.a before vmlinux is linked. Each must be built in (=y)."),
+    "objtool_args": attr.string_list(doc = "objtool's arguments for module objects as kbuild gives them (x86_64 with CONFIG_X86_KERNEL_IBT: they end in `--link --module`); empty when objtool does not run on modules."),
+    "source": attr.label(mandatory = True, allow_single_file = [".tar.xz", ".tar.gz", ".tar"], doc = "The kernel source tarball, e.g. Debian linux-source's `linux-source-7.2.tar.xz`."),
+    "source_prefix": attr.string(doc = "The tarball's top directory, stripped when it is unpacked."),
+    "_kbuild": attr.label(default = "//tools/kbuild", executable = True, cfg = "exec"),
+    "_ldwrap": attr.label(default = "//tools/ldwrap", executable = True, cfg = "exec"),
+}
+
+def _outputs(ctx, arch):
+    """The object-tree files the final link and module builds take, declared under name/."""
+    srcarch = _SRCARCH[arch]
+    rels = [
+        ".config",
+        ".vmlinux.export.o",
+        "Module.symvers",
+        "System.map",
+        "arch/%s/kernel/vmlinux.lds" % srcarch,
+        "init/version-timestamp.o",
+        "scripts/kallsyms",
+        "scripts/module-common.c",
+        "scripts/module.lds",
+        "scripts/sorttable",
+        "vmlinux",
+        "vmlinux.o",
+    ]
+    if arch == "x86_64":
+        rels.append("tools/objtool/objtool")
+    return {rel: ctx.actions.declare_file("%s/%s" % (ctx.label.name, rel)) for rel in rels}
+
+def _kernel_build_impl(ctx):
+    toolchain = ctx.toolchains[_TOOLCHAIN].kernel
+    if toolchain.compiler != "gcc":
+        fail("%s: kernel_build builds with gcc only; the target platform's kernel toolchain is %s" % (ctx.label, toolchain.compiler))
+    headers = ctx.actions.declare_directory(ctx.label.name + "/headers")
+    outputs = _outputs(ctx, toolchain.arch)
+    emit_kbuild(
+        ctx,
+        toolchain = toolchain,
+        source = ctx.file.source,
+        source_prefix = ctx.attr.source_prefix,
+        config = ctx.file.config,
+        fips140_objects = ctx.attr.fips140_objects,
+        cflags = ctx.attr.cflags,
+        aflags = ctx.attr.aflags,
+        objtool_args = ctx.attr.objtool_args,
+        headers = headers,
+        outputs = outputs,
+    )
+
+    def tree(flag):
+        return flag.replace("@SRC@", headers.path + "/src").replace("@OBJ@", headers.path + "/obj")
+
+    objtool = outputs.get("tools/objtool/objtool") if ctx.attr.objtool_args else None
+    info = dict(
+        arch = toolchain.arch,
+        cflags = [tree(f) for f in ctx.attr.cflags],
+        external_modules = False,
+        hdrs = depset([headers]),
+        module_lds = outputs["scripts/module.lds"],
+        objtool = objtool,
+        objtool_args = ctx.attr.objtool_args,
+        resolve_btfids = None,
+        symvers = outputs["Module.symvers"],
+    )
+
+    # .module-common.o, from the kernel's scripts/module-common.c.
+    common = ctx.actions.declare_file(ctx.label.name + "/.module-common.o")
+    compiling = KernelHeadersInfo(module_common_o = None, **info)
+    pre = before_objtool(ctx, headers = compiling, out = common)
+    emit_compile(
+        ctx,
+        toolchain = toolchain,
+        headers = compiling,
+        src = outputs["scripts/module-common.c"],
+        out = pre,
+        defines = module_defines("module_common", "module_common"),
+    )
+    finish_objtool(ctx, headers = compiling, pre = pre, out = common)
+    return [
+        DefaultInfo(files = depset([outputs["vmlinux"], common])),
+        KernelHeadersInfo(module_common_o = common, **info),
+        OutputGroupInfo(kbuild = depset([headers] + outputs.values())),
+    ]
+
+kernel_build = rule(
+    implementation = _kernel_build_impl,
+    doc = """Builds a kernel from an unmodified source tarball with kbuild's own make, in one action.
+
+The .config must already be resolved (`make olddefconfig` changes nothing but the
+seed's `CONFIG_CRYPTO_FIPS140_*` options, which upstream Kconfig lacks). The objects
+listed in `fips140_objects` are taken out of kbuild's vmlinux.a before vmlinux.o,
+`.vmlinux.export.o`, Module.symvers and kbuild's own vmlinux are made, so none of
+them is also linked into the kernel (a built-in caller of one fails that link).
+The build identity is fixed (`KBUILD_BUILD_TIMESTAMP`, `_USER`, `_HOST`, `_VERSION`).
+
+It provides `KernelHeadersInfo` for modules built against this kernel: a tree
+of its headers, kbuild's module compile flags (given in `cflags` and checked
+against the ones kbuild uses for a probe module), `module.lds`, `.module-common.o`,
+Module.symvers and, on x86_64 with objtool, its objtool. The output group `kbuild`
+holds what the final link takes: vmlinux.o, `.vmlinux.export.o`,
+`init/version-timestamp.o`, vmlinux.lds, scripts/kallsyms and sorttable.""",
+    attrs = _ATTRS,
+    provides = [KernelHeadersInfo],
+    toolchains = [_TOOLCHAIN],
+)

@@ -45,6 +45,7 @@ def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_object
         outputs = [headers] + outputs.values(),
         mnemonic = "KernelBuild",
         progress_message = "Building the kernel %{label} with kbuild",
-        # make runs as many jobs as there are cores.
-        execution_requirements = {"cpu:2": ""},
+        # make, tar and kbuild's host tools come from the strict action
+        # environment's PATH (--action_env=PATH in .bazelrc).
+        use_default_shell_env = True,
     )

@@ -102,7 +102,9 @@ func Build(o Options) error {
 	}
 	// kbuild's own archive of vmlinux's objects; then the same without the
 	// objects that fips140.ko carries, and the rest of vmlinux from it.
-	if err := k.make("vmlinux.a", "modules_prepare"); err != nil {
+	// (vmlinux_o, not vmlinux.a: make takes a goal ending in .a or .o for
+	// a single-object build.)
+	if err := k.make("vmlinux_o", "modules_prepare"); err != nil {
 		return err
 	}
 	if err := removeMembers(filepath.Join(obj, "vmlinux.a"), obj, o.FIPS140Objects); err != nil {

@@ -29,7 +29,7 @@ def _outputs(ctx, arch):
     rels = [
         ".config",
         ".vmlinux.export.o",
-        "Module.symvers",
+        "vmlinux.symvers",
         "System.map",
         "arch/%s/kernel/vmlinux.lds" % srcarch,
         "init/version-timestamp.o",
@@ -77,7 +77,7 @@ def _kernel_build_impl(ctx):
         objtool = objtool,
         objtool_args = ctx.attr.objtool_args,
         resolve_btfids = None,
-        symvers = outputs["Module.symvers"],
+        symvers = outputs["vmlinux.symvers"],
     )
 
     # .module-common.o, from the kernel's scripts/module-common.c.
@@ -106,14 +106,14 @@ kernel_build = rule(
 The .config must already be resolved (`make olddefconfig` changes nothing but the
 seed's `CONFIG_CRYPTO_FIPS140_*` options, which upstream Kconfig lacks). The objects
 listed in `fips140_objects` are taken out of kbuild's vmlinux.a before vmlinux.o,
-`.vmlinux.export.o`, Module.symvers and kbuild's own vmlinux are made, so none of
+`.vmlinux.export.o`, vmlinux.symvers and kbuild's own vmlinux are made, so none of
 them is also linked into the kernel (a built-in caller of one fails that link).
 The build identity is fixed (`KBUILD_BUILD_TIMESTAMP`, `_USER`, `_HOST`, `_VERSION`).
 
 It provides `KernelHeadersInfo` for modules built against this kernel: a tree
 of its headers, kbuild's module compile flags (given in `cflags` and checked
 against the ones kbuild uses for a probe module), `module.lds`, `.module-common.o`,
-Module.symvers and, on x86_64 with objtool, its objtool. The output group `kbuild`
+vmlinux.symvers (modpost reads it as Module.symvers) and, on x86_64 with objtool, its objtool. The output group `kbuild`
 holds what the final link takes: vmlinux.o, `.vmlinux.export.o`,
 `init/version-timestamp.o`, vmlinux.lds, scripts/kallsyms and sorttable.""",
     attrs = _ATTRS,

@@ -18,6 +18,7 @@ def _flavours(gcc_version, llvm_version):
             ld = ["ld.lld-" + llvm_version],
             lld = True,
             objcopy = ["llvm-objcopy-" + llvm_version],
+            nm = ["llvm-nm-" + llvm_version],
         ),
         "arm64_gcc": struct(
             arch = "arm64",
@@ -28,6 +29,7 @@ def _flavours(gcc_version, llvm_version):
             ld = ["aarch64-linux-gnu-ld.bfd"],
             lld = False,
             objcopy = ["aarch64-linux-gnu-objcopy"],
+            nm = ["aarch64-linux-gnu-nm"],
         ),
         "x86_64_clang": struct(
             arch = "x86_64",
@@ -38,6 +40,7 @@ def _flavours(gcc_version, llvm_version):
             ld = ["ld.lld-" + llvm_version],
             lld = True,
             objcopy = ["llvm-objcopy-" + llvm_version],
+            nm = ["llvm-nm-" + llvm_version],
         ),
         "x86_64_gcc": struct(
             arch = "x86_64",
@@ -48,6 +51,7 @@ def _flavours(gcc_version, llvm_version):
             ld = ["x86_64-linux-gnu-ld.bfd"],
             lld = False,
             objcopy = ["x86_64-linux-gnu-objcopy"],
+            nm = ["x86_64-linux-gnu-nm"],
         ),
     }
 
@@ -172,8 +176,8 @@ def _kernel_host_tools_impl(rctx):
 
     pahole = find(["pahole"])
     for flavour, f in sorted(_flavours(rctx.attr.gcc_version, rctx.attr.llvm_version).items()):
-        tools = {"cc": find(f.cc), "ld": find(f.ld), "objcopy": find(f.objcopy)}
-        missing = [names[0] for names, t in [(f.cc, tools["cc"]), (f.ld, tools["ld"]), (f.objcopy, tools["objcopy"])] if not t]
+        tools = {"cc": find(f.cc), "ld": find(f.ld), "nm": find(f.nm), "objcopy": find(f.objcopy)}
+        missing = [names[0] for names, t in [(f.cc, tools["cc"]), (f.ld, tools["ld"]), (f.nm, tools["nm"]), (f.objcopy, tools["objcopy"])] if not t]
         if missing:
             build.append("unavailable_toolchain(name = %r, reason = %r)\n" % (
                 flavour,
@@ -197,6 +201,7 @@ def _kernel_host_tools_impl(rctx):
     compiler = {compiler},
     ld = {ld},
     lld = {lld},
+    nm = {nm},
     objcopy = {objcopy},
     pahole = {pahole},
     target_triple = {triple},
@@ -210,6 +215,7 @@ def _kernel_host_tools_impl(rctx):
             compiler = repr(f.compiler),
             ld = repr(tools["ld"].label),
             lld = repr(f.lld),
+            nm = repr(tools["nm"].label),
             objcopy = repr(tools["objcopy"].label),
             pahole = repr(pahole.label) if pahole else "None",
             triple = repr(f.triple),

@@ -3,7 +3,7 @@
 load(":actions/compile.bzl", "emit_compile", "module_defines")
 load(":actions/helpers.bzl", "before_objtool", "finish_objtool")
 load(":actions/kbuild.bzl", "emit_kbuild")
-load(":providers.bzl", "KernelHeadersInfo")
+load(":providers.bzl", "KernelBuildInfo", "KernelHeadersInfo")
 
 visibility("//rules/...")
 
@@ -28,12 +28,14 @@ def _outputs(ctx, arch):
     srcarch = _SRCARCH[arch]
     rels = [
         ".config",
+        ".vmlinux.unstripped.cmd",
         ".vmlinux.export.o",
         "vmlinux.symvers",
         "System.map",
         "arch/%s/kernel/vmlinux.lds" % srcarch,
         "init/version-timestamp.o",
         "scripts/kallsyms",
+        "scripts/mksysmap",
         "scripts/module-common.c",
         "scripts/module.lds",
         "scripts/sorttable",
@@ -96,6 +98,18 @@ def _kernel_build_impl(ctx):
     return [
         DefaultInfo(files = depset([outputs["vmlinux"], common])),
         KernelHeadersInfo(module_common_o = common, **info),
+        KernelBuildInfo(
+            aflags = ctx.attr.aflags,
+            arch = toolchain.arch,
+            config = outputs[".config"],
+            headers = headers,
+            kallsyms = outputs["scripts/kallsyms"],
+            link_cmd = outputs[".vmlinux.unstripped.cmd"],
+            lds = outputs["arch/%s/kernel/vmlinux.lds" % _SRCARCH[toolchain.arch]],
+            mksysmap = outputs["scripts/mksysmap"],
+            objects = [outputs["vmlinux.o"], outputs[".vmlinux.export.o"], outputs["init/version-timestamp.o"]],
+            sorttable = outputs["scripts/sorttable"],
+        ),
         OutputGroupInfo(kbuild = depset([headers] + outputs.values())),
     ]
 
@@ -110,13 +124,13 @@ listed in `fips140_objects` are taken out of kbuild's vmlinux.a before vmlinux.o
 them is also linked into the kernel (a built-in caller of one fails that link).
 The build identity is fixed (`KBUILD_BUILD_TIMESTAMP`, `_USER`, `_HOST`, `_VERSION`).
 
-It provides `KernelHeadersInfo` for modules built against this kernel: a tree
+It provides `KernelBuildInfo` for `vmlinux_with_fips140`'s final link and `KernelHeadersInfo` for modules built against this kernel: a tree
 of its headers, kbuild's module compile flags (given in `cflags` and checked
 against the ones kbuild uses for a probe module), `module.lds`, `.module-common.o`,
 vmlinux.symvers (modpost reads it as Module.symvers) and, on x86_64 with objtool, its objtool. The output group `kbuild`
 holds what the final link takes: vmlinux.o, `.vmlinux.export.o`,
 `init/version-timestamp.o`, vmlinux.lds, scripts/kallsyms and sorttable.""",
     attrs = _ATTRS,
-    provides = [KernelHeadersInfo],
+    provides = [KernelBuildInfo, KernelHeadersInfo],
     toolchains = [_TOOLCHAIN],
 )

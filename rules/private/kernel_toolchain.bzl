@@ -9,6 +9,7 @@ _ATTRS = {
     "compiler": attr.string(mandatory = True, values = ["gcc", "clang"], doc = "Which compiler family `cc` is."),
     "ld": attr.label(mandatory = True, allow_single_file = True, executable = True, cfg = "exec", doc = "The linker."),
     "lld": attr.bool(doc = "`ld` is ld.lld rather than GNU ld. (ldwrap derives the architecture's linker flags from the objects.)"),
+    "nm": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "nm, for the symbol tables of a real kernel's link (kallsyms, System.map, sorttable)."),
     "objcopy": attr.label(mandatory = True, allow_single_file = True, executable = True, cfg = "exec", doc = "objcopy."),
     "pahole": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "pahole, for module BTF."),
     "target_triple": attr.string(mandatory = True, doc = "The GNU target triple, e.g. `x86_64-linux-gnu`."),
@@ -16,7 +17,7 @@ _ATTRS = {
 }
 
 def _kernel_toolchain_impl(ctx):
-    tools = [ctx.file.cc, ctx.file.ld, ctx.file.objcopy] + ([ctx.file.pahole] if ctx.file.pahole else [])
+    tools = [ctx.file.cc, ctx.file.ld, ctx.file.objcopy] + [f for f in [ctx.file.nm, ctx.file.pahole] if f]
     info = KernelToolchainInfo(
         arch = ctx.attr.arch,
         cc = ctx.file.cc,
@@ -24,6 +25,7 @@ def _kernel_toolchain_impl(ctx):
         compiler = ctx.attr.compiler,
         ld = ctx.file.ld,
         lld = ctx.attr.lld,
+        nm = ctx.file.nm,
         objcopy = ctx.file.objcopy,
         pahole = ctx.file.pahole,
         target_triple = ctx.attr.target_triple,

@@ -80,16 +80,16 @@ def emit_provenance(ctx, *, toolchain, config, subjects, objects, byproducts, ou
       byproducts: list of Files recorded as byproducts.
       out: the File to write.
     """
-    deps = [t[_InputsInfo] for a in ["module", "srcs"] for t in _targets(getattr(ctx.attr, a)) if _InputsInfo in t]
+    deps = [t[_InputsInfo] for a in ["kernel", "module", "srcs"] for t in _targets(getattr(ctx.attr, a)) if _InputsInfo in t]
     headers = {}
     for d in deps:
         headers.update(d.headers)
     tools = depset(
-        [toolchain.cc, toolchain.ld, toolchain.objcopy] + ([toolchain.pahole] if toolchain.pahole else []) +
+        [toolchain.cc, toolchain.ld, toolchain.objcopy] + [f for f in [toolchain.nm, toolchain.pahole] if f] +
         [f for a in dir(ctx.executable) for f in [getattr(ctx.executable, a)] if type(f) == "File"],
         transitive = [d.tools for d in deps],
     )
-    sources = depset(ctx.files.prebuilt + [ctx.file.lds], transitive = [d.sources for d in deps])
+    sources = depset(ctx.files.prebuilt + ([ctx.file.lds] if ctx.file.lds else []), transitive = [d.sources for d in deps])
     objects = depset(transitive = [objects] + [d.objects for d in deps])
     records = [ctx.file._builder, ctx.file._tool_versions, ctx.file._buildenv]
 

@@ -9,6 +9,7 @@ KernelToolchainInfo = provider(
         "compiler": "`gcc` or `clang`.",
         "ld": "File: the linker (GNU ld.bfd or ld.lld).",
         "lld": "bool: `ld` is ld.lld rather than GNU ld (ldwrap then leaves out GNU-only flags).",
+        "nm": "File or None: nm (GNU or llvm-nm), for a real kernel's link.",
         "objcopy": "File: objcopy (GNU or llvm-objcopy).",
         "pahole": "File or None: pahole, for module BTF.",
         "target_triple": "The GNU target triple, e.g. `aarch64-linux-gnu`.",
@@ -26,6 +27,22 @@ KernelConfigInfo = provider(
         "extmod_source": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE=y, i.e. a prebuilt module is embedded.",
         "file": "File: the .config itself, for actions that read it (the HMAC key).",
         "values": "dict: symbol without `CONFIG_` to its value: `y`, `m`, `n`, or a string/number as written, strings unquoted.",
+    },
+)
+
+KernelBuildInfo = provider(
+    doc = "A kernel built by kernel_build: what its final vmlinux link (link-vmlinux.sh's steps) takes.",
+    fields = {
+        "aflags": "list of strings: kbuild's assembler flags, `@SRC@` and `@OBJ@` standing for `headers`' src/ and obj/ trees (for the kallsyms table).",
+        "arch": "The kernel ARCH: `x86_64` or `arm64`.",
+        "config": "File: the kernel's resolved .config.",
+        "headers": "File (a directory): the kernel's headers tree, src/ and obj/.",
+        "kallsyms": "File: the kernel's scripts/kallsyms (a host program).",
+        "link_cmd": "File: kbuild's `.vmlinux.unstripped.cmd`, which holds KBUILD_LDFLAGS and LDFLAGS_vmlinux.",
+        "lds": "File: the kernel's preprocessed vmlinux.lds.",
+        "mksysmap": "File: the kernel's scripts/mksysmap (System.map's symbol filter).",
+        "objects": "list of Files: vmlinux.o, .vmlinux.export.o and init/version-timestamp.o, in link order.",
+        "sorttable": "File: the kernel's scripts/sorttable (a host program).",
     },
 )
 

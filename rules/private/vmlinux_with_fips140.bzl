@@ -2,8 +2,9 @@
 
 load(":actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
 load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
+load(":actions/link_kernel.bzl", "emit_link_kernel")
 load(":provenance.bzl", "PROVENANCE_ATTRS", "emit_provenance", "provenance_aspect")
-load(":providers.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
+load(":providers.bzl", "Fips140ModuleInfo", "KernelBuildInfo", "KernelConfigInfo")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
@@ -13,10 +14,11 @@ _PREBUILT_KO = "crypto/fips140/fips140.ko"
 _ATTRS = {
     "generate_vmlinux_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: make vmlinux's own `.BTF` as the kernel's link-vmlinux.sh does, which module BTF is made against. Each vmlinux link is then preceded by one without `.BTF`, whose BTF (pahole and resolve_btfids, as gen-btf.sh runs them) is linked in; srcs need DWARF (-g). Without it, srcs must already carry vmlinux's `.BTF` (e.g. the kernel build's `.tmp_vmlinux1.btf.o`)."),
     "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY (and EXTMOD_SOURCE, DUAL_VERSION, DEBUG_INFO_BTF_MODULES)."),
-    "lds": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data."),
+    "kernel": attr.label(providers = [KernelBuildInfo], aspects = [provenance_aspect], doc = "A kernel_build: vmlinux is then linked from its objects as Linux 7.2's link-vmlinux.sh does (kallsyms passes, System.map, sorttable, the strip of vmlinux.unstripped), with the FIPS 140 sections placed in its vmlinux.lds right where the seed's vmlinux.lds.S puts them (before `.data` on x86_64, `.got` on arm64). Instead of `srcs` and `lds`."),
+    "lds": attr.label(allow_single_file = True, doc = "The kernel's own vmlinux linker script; it is not edited: the FIPS 140 sections are inserted after its read-only data. With `srcs`."),
     "module": attr.label(mandatory = True, providers = [Fips140ModuleInfo], aspects = [provenance_aspect], doc = "The fips140_ko built from source. With EXTMOD_SOURCE it is still built; with DUAL_VERSION it is embedded as the nonfips140 module."),
     "prebuilt": attr.label_list(allow_files = [".ko"], doc = "With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE: the seed's `fips140_build/`, a certified `crypto/fips140/fips140.ko` and any prebuilt `=m` modules (`crypto/<name>.ko`). The prebuilt fips140.ko is embedded and HMAC'd instead of `module`'s, and prebuilt `=m` modules replace the fresh ones of the same name."),
-    "srcs": attr.label_list(mandatory = True, allow_files = [".o", ".a"], aspects = [provenance_aspect], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order."),
+    "srcs": attr.label_list(allow_files = [".o", ".a"], aspects = [provenance_aspect], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order. With `lds`; or give `kernel` instead."),
     "strict_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: fail the build when the module BTF made against the relinked vmlinux differs from the BTF it embeds. By default that is a warning, as the seed prints \"Module BTF differs\"."),
 } | HELPER_ATTRS | BTF_ATTRS | PROVENANCE_ATTRS
 
@@ -64,7 +66,27 @@ def _vmlinux_with_fips140_impl(ctx):
 
     vmlinux = ctx.actions.declare_file(name + "/vmlinux")
     btf_outputs = []
-    if config.values.get("DEBUG_INFO_BTF_MODULES") == "y":
+    kernel_outputs = []
+    srcs = ctx.files.srcs
+    if ctx.attr.kernel:
+        if ctx.files.srcs or ctx.file.lds:
+            fail("%s: give either kernel or srcs and lds, not both" % ctx.label)
+        kernel = ctx.attr.kernel[KernelBuildInfo]
+        if kernel.arch != arch:
+            fail("%s: the kernel is built for %s, but the target platform's kernel toolchain links for %s" % (ctx.label, kernel.arch, arch))
+        if config.values.get("DEBUG_INFO_BTF_MODULES") == "y":
+            fail("%s: module BTF (CONFIG_DEBUG_INFO_BTF_MODULES) is not supported with a kernel_build yet" % ctx.label)
+        srcs = kernel.objects
+        embedded = {"fips140-hmac": hmac_obj, "fips140-ko": ko_obj}
+        if nonfips140_obj:
+            embedded["nonfips140-ko"] = nonfips140_obj
+        kernel_outputs = [ctx.actions.declare_file(name + "/" + f) for f in ["vmlinux.unstripped", "System.map"]]
+        image = ctx.actions.declare_file(name + "/Image") if arch == "arm64" else None
+        emit_link_kernel(ctx, toolchain = toolchain, kernel = kernel, embedded = embedded, out = vmlinux, unstripped = kernel_outputs[0], system_map = kernel_outputs[1], image = image)
+        kernel_outputs += [image] if image else []
+    elif not ctx.files.srcs or not ctx.file.lds:
+        fail("%s: give srcs and lds (the kernel's objects and linker script), or kernel (a kernel_build)" % ctx.label)
+    elif config.values.get("DEBUG_INFO_BTF_MODULES") == "y":
         # The seed's flow: link, module BTF against it, relink with it, check.
         def link(out, btf_objects, extra):
             emit_link_vmlinux(ctx, toolchain = toolchain, inputs = ctx.files.srcs + extra, kernel_lds = ctx.file.lds, ko_obj = ko_obj, hmac_obj = hmac_obj, nonfips140_ko_obj = nonfips140_obj, out = out, btf = True, btf_objects = btf_objects)
@@ -107,7 +129,7 @@ def _vmlinux_with_fips140_impl(ctx):
         toolchain = toolchain,
         config = config,
         subjects = subjects,
-        objects = depset(ctx.files.srcs + [ko_obj, hmac_obj] + ([nonfips140_obj] if nonfips140_obj else []), transitive = [module_groups.link_inputs, module_groups.module_objects]),
+        objects = depset(srcs + [ko_obj, hmac_obj] + ([nonfips140_obj] if nonfips140_obj else []), transitive = [module_groups.link_inputs, module_groups.module_objects]),
         byproducts = [module.symvers, module.order] + btf_outputs[:1],
         out = provenance,
     )
@@ -115,6 +137,9 @@ def _vmlinux_with_fips140_impl(ctx):
         DefaultInfo(files = depset([vmlinux])),
         OutputGroupInfo(
             btf = depset(btf_outputs),
+            kernel = depset(kernel_outputs),
+            # What qemu boots: the ELF vmlinux (x86_64, through PVH) or arm64's Image.
+            image = depset([kernel_outputs[2] if len(kernel_outputs) > 2 else vmlinux]),
             fips140 = depset([certified, hmac, provenance] + packaged + ([module.ko] if prebuilt_ko else [])),
             provenance = depset([provenance]),
         ),

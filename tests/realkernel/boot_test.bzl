@@ -51,17 +51,20 @@ def _boot_test_impl(ctx):
             info = fips[Fips140ModuleInfo]
             if info.arch != ctx.attr.arch:
                 fail("%s is a module for %s, not %s" % (fips.label, info.arch, ctx.attr.arch))
-            modules.append(info.ko)
+            if not ctx.attr.embedded:
+                modules.append(info.ko)
             if ctx.attr.scenario == "load" and ctx.attr.load_crypto_modules:
                 modules.extend(info.crypto_modules)
         else:
             modules.append(_one_file(fips, "fips140"))
-    elif ctx.attr.scenario == "reject":
-        fail("scenario reject needs fips140: the module that must fail to load")
+    elif ctx.attr.scenario == "reject" and not ctx.attr.embedded:
+        fail("scenario reject needs fips140 (or embedded): the module that must fail to load")
+    if ctx.attr.embedded and "fips140" in ctx.attr.embedded and not ctx.file.embedded_config:
+        fail("embedded fips140 needs embedded_config: the .config whose HMAC key the guest checks with")
 
     bootcheck = ctx.executable._bootcheck
     modload = ctx.attr._modload[0][DefaultInfo].files_to_run.executable
-    kernel = ctx.file.kernel
+    kernel = ctx.files.kernel[0]
     busybox = ctx.file.busybox
     qemu = _one_file(ctx.attr.qemu, "qemu")
     args = [
@@ -77,6 +80,11 @@ def _boot_test_impl(ctx):
     args += ["--module=" + m.short_path for m in modules]
     args += ["--expect=" + e for e in ctx.attr.expect]
     args += ["--kernel-arg=" + a for a in ctx.attr.kernel_args]
+    args += ["--embedded=" + e for e in ctx.attr.embedded]
+    extra = []
+    if ctx.file.embedded_config:
+        args.append("--embedded-config=" + ctx.file.embedded_config.short_path)
+        extra.append(ctx.file.embedded_config)
 
     # Runfiles paths: the test runs in its runfiles tree's main repository
     # directory, where external files are at ../<repo>/.
@@ -89,7 +97,7 @@ exec {bootcheck} {args} --initrd="$TEST_TMPDIR/initrd.gz" --log="$out/serial.log
         bootcheck = bootcheck.short_path,
         args = " ".join(["'%s'" % a for a in args]),
     ), is_executable = True)
-    runfiles = ctx.runfiles(files = [bootcheck, modload, kernel, busybox, qemu] + modules)
+    runfiles = ctx.runfiles(files = [bootcheck, modload, kernel, busybox, qemu] + modules + extra)
     runfiles = runfiles.merge(ctx.attr._bootcheck[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
@@ -100,9 +108,11 @@ _boot_test = rule(
         "arch": attr.string(mandatory = True, values = ["x86_64", "arm64"], doc = "The kernel's architecture; modules are built for it."),
         "boot_timeout": attr.int(default = 240, doc = "Seconds the guest may run: a boot takes about 5 s under TCG, much more on a loaded machine. Keep it below the test size's timeout."),
         "busybox": attr.label(mandatory = True, allow_single_file = True, doc = "A static busybox for the guest."),
+        "embedded": attr.string_list(doc = "Modules the kernel itself embeds (`fips140`, `nonfips140`), loaded after the others: the guest finds each through /proc/kallsyms, reads it through /proc/kcore, checks fips140's HMAC-SHA256 with `embedded_config`'s key, and loads the bytes."),
+        "embedded_config": attr.label(allow_single_file = True, doc = "With embedded fips140: the .config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY."),
         "expect": attr.string_list(doc = "`MODULE:NAME`: module MODULE must register an algorithm with this name or driver."),
-        "fips140": attr.label(cfg = _arch_transition, allow_files = [".ko"], doc = "A fips140_ko target (its ko, then in scenario `load` its crypto_modules) or one .ko file, loaded after `modules`."),
-        "kernel": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel image (vmlinuz)."),
+        "fips140": attr.label(cfg = _arch_transition, allow_files = [".ko"], doc = "A fips140_ko target (its ko, then in scenario `load` its crypto_modules; with `embedded`, only its crypto_modules) or one .ko file, loaded after `modules`."),
+        "kernel": attr.label(mandatory = True, allow_single_file = True, cfg = _arch_transition, doc = "The kernel image (vmlinuz; a vmlinux_with_fips140's bootable image), built for `arch`."),
         "kernel_args": attr.string_list(doc = "More kernel command-line arguments, e.g. `preempt=full`."),
         "load_crypto_modules": attr.bool(default = True, doc = "In scenario `load`, load fips140's `=m` crypto modules after it."),
         "min_fips_algs": attr.int(default = 1, doc = "In scenario `load`: at least this many algorithms of module fips140."),

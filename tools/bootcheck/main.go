@@ -42,6 +42,8 @@ type options struct {
 	log, initrd, judge          string
 	memoryMB                    int
 	kernelArgs                  []string
+	embedded                    []string // modules vmlinux embeds, loaded after --module files
+	embeddedConfig              string
 	timeout                     time.Duration
 }
 
@@ -88,6 +90,14 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.log, "log", "", "where to write the serial console log")
 	fs.StringVar(&o.initrd, "initrd", "", "where to write the initramfs (default: a temporary file)")
 	fs.StringVar(&o.judge, "judge", "", "judge this saved serial log instead of booting")
+	fs.Var(listFlag{func(s string) error {
+		if s != "fips140" && s != "nonfips140" {
+			return fmt.Errorf("want fips140 or nonfips140, not %q", s)
+		}
+		o.embedded = append(o.embedded, s)
+		return nil
+	}}, "embedded", "load a module the kernel embeds, fips140 or nonfips140, after the --module files: the guest reads it through /proc/kcore and checks fips140's HMAC (repeatable; needs --modload)")
+	fs.StringVar(&o.embeddedConfig, "embedded-config", "", "with --embedded fips140: the .config holding the HMAC key the guest checks with")
 	fs.IntVar(&o.memoryMB, "memory", 512, "the guest's memory in MiB")
 	fs.Var(listFlag{func(s string) error { o.kernelArgs = append(o.kernelArgs, s); return nil }}, "kernel-arg", "a kernel command-line argument, e.g. preempt=full (repeatable)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the guest may run")
@@ -97,7 +107,15 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if o.scenario == boot.Reject && len(o.modules) < 2 {
+	for _, e := range o.embedded {
+		if o.modload == "" && o.judge == "" {
+			return o, errors.New("--embedded needs --modload: the guest program that reads and loads the embedded module")
+		}
+		if e == "fips140" && o.embeddedConfig == "" && o.judge == "" {
+			return o, errors.New("--embedded fips140 needs --embedded-config: the .config with the HMAC key")
+		}
+	}
+	if o.scenario == boot.Reject && len(o.modules)+len(o.embedded) < 2 {
 		return o, errors.New("--scenario reject needs at least two --module: the ones that register an algorithm first, then the one that must fail")
 	}
 	seen := map[string]bool{}
@@ -139,6 +157,9 @@ func runErr(o options, stdout io.Writer) (*boot.Verdict, error) {
 	files := make([]string, len(o.modules))
 	for i, m := range o.modules {
 		files[i] = filepath.Base(m)
+	}
+	for _, e := range o.embedded {
+		files = append(files, boot.EmbeddedFile(e))
 	}
 	expect := boot.Expect{Scenario: o.scenario, Files: files, FIPSModule: o.fipsModule, Algs: o.expect, MinFIPSAlgs: o.minFIPSAlgs}
 	if o.judge != "" {
@@ -200,7 +221,18 @@ func initramfs(o options, files []string) (boot.Initramfs, error) {
 		}
 		rd.Modules = append(rd.Modules, boot.GuestFile{Name: files[i], Data: data})
 	}
-	rd.Init = boot.InitScript(files, o.scenario, insmod)
+	commands := map[string]string{}
+	for _, e := range o.embedded {
+		commands[boot.EmbeddedFile(e)] = boot.EmbeddedLoad(e)
+	}
+	if o.embeddedConfig != "" {
+		data, err := os.ReadFile(o.embeddedConfig)
+		if err != nil {
+			return rd, err
+		}
+		rd.Modules = append(rd.Modules, boot.GuestFile{Name: filepath.Base(boot.EmbeddedConfig), Data: data})
+	}
+	rd.Init = boot.InitScript(files, o.scenario, insmod, commands)
 	return rd, nil
 }
 

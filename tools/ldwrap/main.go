@@ -8,6 +8,10 @@
 //	ldwrap link-vmlinux -ld LD -fips140-ko OBJ -fips140-hmac OBJ [-btf [-fips140-btf OBJ]]
 //	                    [-dual -nonfips140-ko OBJ [-nonfips140-btf OBJ]] [-kernel-lds vmlinux.lds]
 //	                    [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
+//	ldwrap link-kernel  -ld LD -nm NM -cc CC -objcopy OBJCOPY -kallsyms K -sorttable S -mksysmap M
+//	                    -config .config -link-cmd .vmlinux.unstripped.cmd -kernel-lds vmlinux.lds
+//	                    -anchor SECTION -headers DIR -ccflag FLAG... -fips140-ko OBJ -fips140-hmac OBJ
+//	                    [-nonfips140-ko OBJ] [-unstripped OUT] [-system-map OUT] [-image OUT] -work DIR -o vmlinux OBJ...
 //	ldwrap objtool      -objtool OBJTOOL -arg=ARG... -o OUT IN
 //	ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
 //	ldwrap script       initcalls|placement [-arch A] [-btf] [-dual] [-insert ...] -o OUT
@@ -26,6 +30,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/internal/kernellink"
 	"github.com/rules-fips140/rules_fips140/tools/internal/link"
 	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
 )
@@ -47,6 +52,7 @@ type options struct {
 	partial link.Partial
 	module  link.Module
 	vmlinux link.Vmlinux
+	kernel  kernellink.Options
 	objtool link.Objtool
 	genMain struct {
 		objects []string
@@ -137,6 +143,42 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			}
 			return need(ld != "", "-ld", fs.NArg() > 0, "input objects")
 		}
+	case "link-kernel":
+		k := &o.kernel
+		for name, p := range map[string]*string{"ld": &k.LD, "nm": &k.NM, "cc": &k.CC, "objcopy": &k.Objcopy} {
+			fs.StringVar(p, name, "", "path of the toolchain's "+name+" (never looked up on PATH)")
+		}
+		fs.StringVar(&k.Kallsyms, "kallsyms", "", "the kernel's scripts/kallsyms")
+		fs.StringVar(&k.Sorttable, "sorttable", "", "the kernel's scripts/sorttable")
+		fs.StringVar(&k.Mksysmap, "mksysmap", "", "the kernel's scripts/mksysmap")
+		fs.StringVar(&k.Config, "config", "", "the kernel's resolved .config")
+		fs.StringVar(&k.LinkCmd, "link-cmd", "", "kbuild's .vmlinux.unstripped.cmd (the linker flags)")
+		fs.StringVar(&k.LDS, "kernel-lds", "", "the kernel's vmlinux.lds")
+		fs.StringVar(&k.Anchor, "anchor", "", "the output section the blobs go right before")
+		fs.StringVar(&k.Headers, "headers", "", "kernel_build's headers tree (@SRC@, @OBJ@ in -ccflag)")
+		fs.Var((*stringList)(&k.CCFlags), "ccflag", "an assembler flag for the kallsyms table (repeatable)")
+		fs.StringVar(&k.Unstripped, "unstripped", "", "where to write vmlinux.unstripped")
+		fs.StringVar(&k.SystemMap, "system-map", "", "where to write System.map")
+		fs.StringVar(&k.Image, "image", "", "where to write arm64's boot Image (objcopy -O binary)")
+		fs.StringVar(&k.Work, "work", "", "a scratch directory")
+		k.Embedded = map[string]string{}
+		objs := map[string]*string{}
+		for _, e := range link.EmbeddedKinds() {
+			objs[e.Flag] = new(string)
+			fs.StringVar(objs[e.Flag], e.Flag, "", "the object holding "+e.InputSection)
+		}
+		rest = func() error {
+			k.Objects, k.Out = fs.Args(), out
+			for flag, p := range objs {
+				if *p != "" {
+					k.Embedded[flag] = *p
+				}
+			}
+			return need(k.LD != "", "-ld", k.NM != "", "-nm", k.CC != "", "-cc", k.Objcopy != "", "-objcopy",
+				k.Kallsyms != "", "-kallsyms", k.Mksysmap != "", "-mksysmap", k.Config != "", "-config",
+				k.LinkCmd != "", "-link-cmd", k.LDS != "", "-kernel-lds", k.Anchor != "", "-anchor",
+				k.Headers != "", "-headers", k.Work != "", "-work", fs.NArg() > 0, "input objects")
+		}
 	case "objtool":
 		toolFlag(&objtool, "objtool")
 		fs.Var((*stringList)(&o.objtool.Args), "arg", "an objtool argument, e.g. -arg=--orc (repeatable, in order)")
@@ -226,6 +268,8 @@ func do(o options) (warnings string, err error) {
 		return o.module.Link()
 	case "link-vmlinux":
 		return o.vmlinux.Link()
+	case "link-kernel":
+		return "", kernellink.Link(o.kernel)
 	case "objtool":
 		return o.objtool.Run()
 	case "gen-main":

@@ -1,3 +1,6 @@
 package main
 
-const sysFinitModule = 313
+const (
+	sysFinitModule = 313
+	sysInitModule  = 175
+)

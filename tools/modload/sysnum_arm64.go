@@ -1,3 +1,6 @@
 package main
 
-const sysFinitModule = 273
+const (
+	sysFinitModule = 273
+	sysInitModule  = 105
+)

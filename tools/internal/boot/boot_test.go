@@ -215,8 +215,9 @@ func TestParseProcCryptoBad(t *testing.T) {
 }
 
 func TestInitScriptGolden(t *testing.T) {
-	golden.Check(t, "init-load.sh", []byte(InitScript([]string{"fips140.ko", "blowfish.ko"}, Load, "insmod")), *update)
-	golden.Check(t, "init-reject.sh", []byte(InitScript([]string{"rmd160_pre.ko", "fips140.ko"}, Reject, "modload")), *update)
+	golden.Check(t, "init-load.sh", []byte(InitScript([]string{"fips140.ko", "blowfish.ko"}, Load, "insmod", nil)), *update)
+	golden.Check(t, "init-embedded.sh", []byte(InitScript([]string{EmbeddedFile("fips140"), "wp512.ko"}, Load, "insmod", map[string]string{EmbeddedFile("fips140"): EmbeddedLoad("fips140")})), *update)
+	golden.Check(t, "init-reject.sh", []byte(InitScript([]string{"rmd160_pre.ko", "fips140.ko"}, Reject, "modload", nil)), *update)
 }
 
 func TestModuleName(t *testing.T) {

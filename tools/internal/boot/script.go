@@ -51,10 +51,30 @@ const (
 // before /proc/crypto is read.
 const SettleSeconds = 30
 
+// EmbeddedConfig is where the initramfs holds the .config whose HMAC key
+// the guest checks an embedded fips140 module with.
+const EmbeddedConfig = GuestModuleDir + "/fips140.config"
+
+// EmbeddedFile is the name a module that vmlinux embeds (fips140 or
+// nonfips140) has in the list of files: it is loaded from the kernel's own
+// image, not from GuestModuleDir.
+func EmbeddedFile(name string) string { return name + ".ko" }
+
+// EmbeddedLoad is the guest command that loads an embedded module: modload
+// reads it through /proc/kallsyms and /proc/kcore, checks fips140's digest
+// with the key of EmbeddedConfig, and loads the bytes.
+func EmbeddedLoad(name string) string {
+	if name == "fips140" {
+		return "modload -embedded fips140 -config " + EmbeddedConfig
+	}
+	return "modload -embedded " + name
+}
+
 // InitScript returns the /init script: it loads files (base names under
 // GuestModuleDir) in order and removes the loaded ones in reverse. insmod is
-// the command that loads one module file.
-func InitScript(files []string, sc Scenario, insmod string) string {
+// the command that loads one module file; commands, when it has a file,
+// the whole command that loads it instead (EmbeddedLoad).
+func InitScript(files []string, sc Scenario, insmod string, commands map[string]string) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("#!/bin/sh")
@@ -77,6 +97,10 @@ func InitScript(files []string, sc Scenario, insmod string) string {
 		loaded = files[:len(files)-1]
 	}
 	for _, f := range files {
+		if cmd, ok := commands[f]; ok {
+			p("%s; m insmod %s rc=$?", cmd, f)
+			continue
+		}
 		p("%s %s/%s; m insmod %s rc=$?", insmod, GuestModuleDir, f, f)
 	}
 	p("settle")

@@ -12,57 +12,6 @@ import (
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
 )
 
-func TestShellWords(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
-		{"gcc -c -o a.o a.c", []string{"gcc", "-c", "-o", "a.o", "a.c"}},
-		{`gcc -DKBUILD_MODNAME='"probe"' -D__KBUILD_MODNAME=probe`, []string{"gcc", `-DKBUILD_MODNAME="probe"`, "-D__KBUILD_MODNAME=probe"}},
-		{`cc -DARM64_ASM_ARCH='"armv8.5-a"'  x`, []string{"cc", `-DARM64_ASM_ARCH="armv8.5-a"`, "x"}},
-		{`a "b c" d\ e "f\"g"`, []string{"a", "b c", "d e", `f"g`}},
-		{"  lead\ttab  ", []string{"lead", "tab"}},
-	} {
-		got, err := shellWords(tc.in)
-		if err != nil {
-			t.Errorf("shellWords(%q): %v", tc.in, err)
-			continue
-		}
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("shellWords(%q) (-want +got):\n%s", tc.in, diff)
-		}
-	}
-	for _, bad := range []string{`a 'b`, `a "b`} {
-		if _, err := shellWords(bad); err == nil {
-			t.Errorf("shellWords(%q) = nil error, want unterminated quote", bad)
-		}
-	}
-}
-
-func FuzzShellWords(f *testing.F) {
-	for _, s := range []string{"gcc -c a.c", `x '"y"' "z\"" w\ v`, "'", `"`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		words, err := shellWords(s)
-		if err != nil {
-			return
-		}
-		// Quoting every word again gives the same words back.
-		var quoted []string
-		for _, w := range words {
-			quoted = append(quoted, "'"+strings.ReplaceAll(w, "'", `'\''`)+"'")
-		}
-		again, err := shellWords(strings.Join(quoted, " "))
-		if err != nil {
-			t.Fatalf("requoted %q: %v", words, err)
-		}
-		if diff := cmp.Diff(words, again); diff != "" {
-			t.Fatalf("round trip of %q (-first +again):\n%s", s, diff)
-		}
-	})
-}
-
 func parse(t *testing.T, name, text string) *kconfig.Config {
 	t.Helper()
 	c, err := kconfig.Parse(name, []byte(text))

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/shellwords"
 )
 
 // The build's identity in the kernel's banner and in /proc/version: fixed,
@@ -140,7 +142,7 @@ func (k kbuild) compileFlags(cmdFile, stem string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	words, err := shellWords(cmd)
+	words, err := shellwords.Split(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmdFile, err)
 	}
@@ -172,7 +174,7 @@ func (k kbuild) objtoolArgs(cmdFile string) ([]string, error) {
 		return nil, err
 	}
 	for _, part := range strings.Split(cmd, ";") {
-		words, err := shellWords(part)
+		words, err := shellwords.Split(part)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", cmdFile, err)
 		}
@@ -197,55 +199,4 @@ func (k kbuild) placeholders(flag string) string {
 	flag = strings.ReplaceAll(flag, k.src, "@SRC@")
 	flag = strings.ReplaceAll(flag, k.obj, "@OBJ@")
 	return flag
-}
-
-// shellWords splits a command the way sh does for the quoting kbuild uses
-// in its .cmd files: single and double quotes and backslashes; nothing is
-// expanded.
-func shellWords(cmd string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(cmd); i++ {
-		c := cmd[i]
-		switch {
-		case c == '\'':
-			end := strings.IndexByte(cmd[i+1:], '\'')
-			if end < 0 {
-				return nil, fmt.Errorf("unterminated ' in %q", cmd)
-			}
-			cur.WriteString(cmd[i+1 : i+1+end])
-			i += end + 1
-			inWord = true
-		case c == '"':
-			i++
-			for ; i < len(cmd) && cmd[i] != '"'; i++ {
-				if cmd[i] == '\\' && i+1 < len(cmd) && strings.IndexByte("\"\\$`", cmd[i+1]) >= 0 {
-					i++
-				}
-				cur.WriteByte(cmd[i])
-			}
-			if i >= len(cmd) {
-				return nil, fmt.Errorf("unterminated \" in %q", cmd)
-			}
-			inWord = true
-		case c == '\\' && i+1 < len(cmd):
-			i++
-			cur.WriteByte(cmd[i])
-			inWord = true
-		case c == ' ' || c == '\t' || c == '\n':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }

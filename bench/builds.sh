@@ -1,6 +1,6 @@
 #!/bin/sh
 # Measures Bazel builds of this checkout (bench/builds/main.go,
-# docs/benchmarks.md): cold, null and incremental rebuilds of //:vmlinux
+# docs/benchmarks.md): cold, null and incremental rebuilds of //examples:vmlinux
 # and of the real-kernel fips140.ko, synthetic trees of crypto objects, and
 # the real-kernel parts side by side with kbuild. It runs inside the
 # project's Debian sid build root, where Bazel, the compilers, pahole and

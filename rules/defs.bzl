@@ -12,6 +12,7 @@ load(
     "//rules/private:providers.bzl",
     _CryptoObjsInfo = "CryptoObjsInfo",
     _Fips140ModuleInfo = "Fips140ModuleInfo",
+    _KernelBuildInfo = "KernelBuildInfo",
     _KernelConfigInfo = "KernelConfigInfo",
     _KernelHeadersInfo = "KernelHeadersInfo",
     _KernelToolchainInfo = "KernelToolchainInfo",
@@ -20,6 +21,7 @@ load("//rules/private:vmlinux_with_fips140.bzl", _vmlinux_with_fips140 = "vmlinu
 
 CryptoObjsInfo = _CryptoObjsInfo
 Fips140ModuleInfo = _Fips140ModuleInfo
+KernelBuildInfo = _KernelBuildInfo
 KernelConfigInfo = _KernelConfigInfo
 KernelHeadersInfo = _KernelHeadersInfo
 KernelToolchainInfo = _KernelToolchainInfo

@@ -222,11 +222,11 @@ func (b *bench) editC(path string) change {
 }
 
 func (b *bench) example() (*table, error) {
-	t := b.incrementalTable("//:vmlinux (examples/): fresh output base, then rebuilds in the same server")
+	t := b.incrementalTable("//examples:vmlinux (the stand-in tree): fresh output base, then rebuilds in the same server")
 	for _, arch := range b.o.archs {
 		s := b.server("example-"+arch, "--platforms=//platforms:"+arch)
 		config := filepath.Join(b.src, "examples/configs", arch+".config")
-		err := b.incremental(t, arch, s, "//:vmlinux", []rebuild{
+		err := b.incremental(t, arch, s, "//examples:vmlinux", []rebuild{
 			{
 				name: "edit one crypto .c (xor8.c, =y)", goal: "≤ 10 actions, ≤ 25% of cold",
 				change: b.editC(filepath.Join(b.src, "examples/crypto/xor8.c")), met: atMostActions(10, 0.25), restore: true,
@@ -344,7 +344,7 @@ func (b *bench) synthetic() (*table, error) {
 	// The toolchain, the Go helpers, the example kernel and a tree of one
 	// object: loaded, analyzed and built once, so what follows is the
 	// trees' own cost.
-	if _, err := s.build("//:vmlinux"); err != nil {
+	if _, err := s.build("//examples:vmlinux"); err != nil {
 		return t, err
 	}
 	if _, err := s.build("//bench/synthetic/warmup:vmlinux"); err != nil {

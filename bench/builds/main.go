@@ -1,7 +1,7 @@
 // Command builds measures Bazel builds of rules_fips140, in one run, and
 // prints tables of ratios:
 //
-//	example, realkernel  //:vmlinux and the real-kernel fips140.ko for each
+//	example, realkernel  //examples:vmlinux and the real-kernel fips140.ko for each
 //	                     architecture: a cold build in a fresh output base,
 //	                     a null rebuild, a rebuild after editing one crypto
 //	                     .c and (vmlinux only) after editing the .config's

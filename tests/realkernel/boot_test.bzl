@@ -53,7 +53,7 @@ def _boot_test_impl(ctx):
                 fail("%s is a module for %s, not %s" % (fips.label, info.arch, ctx.attr.arch))
             if not ctx.attr.embedded:
                 modules.append(info.ko)
-            if ctx.attr.scenario == "load" and ctx.attr.load_crypto_modules:
+            if (ctx.attr.scenario == "load" or ctx.attr.embedded) and ctx.attr.load_crypto_modules:
                 modules.extend(info.crypto_modules)
         else:
             modules.append(_one_file(fips, "fips140"))
@@ -81,6 +81,7 @@ def _boot_test_impl(ctx):
     args += ["--expect=" + e for e in ctx.attr.expect]
     args += ["--kernel-arg=" + a for a in ctx.attr.kernel_args]
     args += ["--embedded=" + e for e in ctx.attr.embedded]
+    args += ["--expect-log=" + e for e in ctx.attr.expect_log]
     extra = []
     if ctx.file.embedded_config:
         args.append("--embedded-config=" + ctx.file.embedded_config.short_path)
@@ -110,11 +111,12 @@ _boot_test = rule(
         "busybox": attr.label(mandatory = True, allow_single_file = True, doc = "A static busybox for the guest."),
         "embedded": attr.string_list(doc = "Modules the kernel itself embeds (`fips140`, `nonfips140`), loaded after the others: the guest finds each through /proc/kallsyms, reads it through /proc/kcore, checks fips140's HMAC-SHA256 with `embedded_config`'s key, and loads the bytes."),
         "embedded_config": attr.label(allow_single_file = True, doc = "With embedded fips140: the .config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY."),
+        "expect_log": attr.string_list(doc = "Texts the serial log must contain, e.g. the kernel's or modload's reason for a failure."),
         "expect": attr.string_list(doc = "`MODULE:NAME`: module MODULE must register an algorithm with this name or driver."),
         "fips140": attr.label(cfg = _arch_transition, allow_files = [".ko"], doc = "A fips140_ko target (its ko, then in scenario `load` its crypto_modules; with `embedded`, only its crypto_modules) or one .ko file, loaded after `modules`."),
         "kernel": attr.label(mandatory = True, allow_single_file = True, cfg = _arch_transition, doc = "The kernel image (vmlinuz; a vmlinux_with_fips140's bootable image), built for `arch`."),
         "kernel_args": attr.string_list(doc = "More kernel command-line arguments, e.g. `preempt=full`."),
-        "load_crypto_modules": attr.bool(default = True, doc = "In scenario `load`, load fips140's `=m` crypto modules after it."),
+        "load_crypto_modules": attr.bool(default = True, doc = "In scenario `load` (or with `embedded`, in any scenario), load fips140's `=m` crypto modules."),
         "min_fips_algs": attr.int(default = 1, doc = "In scenario `load`: at least this many algorithms of module fips140."),
         "modules": attr.label_list(cfg = _arch_transition, allow_files = [".ko"], doc = "Module files loaded first, in order (in scenario `reject`: the ones that register an algorithm of fips140 first)."),
         "qemu": attr.label(mandatory = True, allow_files = True, doc = "The qemu-system-* program, e.g. @kernel_tools//:qemu_x86_64."),

@@ -44,6 +44,7 @@ type options struct {
 	kernelArgs                  []string
 	embedded                    []string // modules vmlinux embeds, loaded after --module files
 	embeddedConfig              string
+	expectLog                   []string // lines the serial log must contain
 	timeout                     time.Duration
 }
 
@@ -98,6 +99,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return nil
 	}}, "embedded", "load a module the kernel embeds, fips140 or nonfips140, after the --module files: the guest reads it through /proc/kcore and checks fips140's HMAC (repeatable; needs --modload)")
 	fs.StringVar(&o.embeddedConfig, "embedded-config", "", "with --embedded fips140: the .config holding the HMAC key the guest checks with")
+	fs.Var(listFlag{func(s string) error { o.expectLog = append(o.expectLog, s); return nil }}, "expect-log", "TEXT: the serial log must contain this text, e.g. the reason a load failed (repeatable)")
 	fs.IntVar(&o.memoryMB, "memory", 512, "the guest's memory in MiB")
 	fs.Var(listFlag{func(s string) error { o.kernelArgs = append(o.kernelArgs, s); return nil }}, "kernel-arg", "a kernel command-line argument, e.g. preempt=full (repeatable)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long the guest may run")
@@ -167,7 +169,7 @@ func runErr(o options, stdout io.Writer) (*boot.Verdict, error) {
 		if err != nil {
 			return nil, err
 		}
-		return judge(serial, expect)
+		return judgeLog(serial, expect, o.expectLog)
 	}
 	rd, err := initramfs(o, files)
 	if err != nil {
@@ -196,7 +198,23 @@ func runErr(o options, stdout io.Writer) (*boot.Verdict, error) {
 	if runErr != nil {
 		return nil, fmt.Errorf("%w; the serial log ends:\n%s", runErr, tail(serial.String(), 20))
 	}
-	return judge(serial.Bytes(), expect)
+	return judgeLog(serial.Bytes(), expect, o.expectLog)
+}
+
+// judgeLog judges the boot and requires each of the texts in the log.
+func judgeLog(serial []byte, e boot.Expect, texts []string) (*boot.Verdict, error) {
+	v, err := judge(serial, e)
+	if err != nil {
+		return nil, err
+	}
+	for _, text := range texts {
+		if strings.Contains(string(serial), text) {
+			v.Notes = append(v.Notes, fmt.Sprintf("the serial log has %q", text))
+		} else {
+			v.Failures = append(v.Failures, fmt.Sprintf("the serial log lacks %q", text))
+		}
+	}
+	return v, nil
 }
 
 func initramfs(o options, files []string) (boot.Initramfs, error) {

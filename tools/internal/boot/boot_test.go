@@ -1,6 +1,9 @@
 package boot
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -8,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/golden"
 )
@@ -286,4 +290,27 @@ func FuzzParseProcCrypto(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A guest that finishes its script but cannot power off (a kernel without
+// ACPI on x86) is stopped after the grace period; one that never finishes
+// still times out.
+func TestRunStopsAHaltedGuest(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "qemu")
+	os.WriteFile(fake, []byte("#!/bin/sh\necho 'reboot: Power down'\necho '"+Marker+"done'\nexec sleep 60\n"), 0o755)
+	m := Machine{Arch: "x86_64", QEMU: fake, Kernel: "k", Initrd: "i", Timeout: 30 * time.Second, DoneGrace: 100 * time.Millisecond}
+	var serial bytes.Buffer
+	start := time.Now()
+	if err := m.Run(context.Background(), &serial); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if time.Since(start) > 20*time.Second || !strings.Contains(serial.String(), Marker+"done") {
+		t.Errorf("Run took %v, serial %q", time.Since(start), serial.String())
+	}
+	os.WriteFile(fake, []byte("#!/bin/sh\necho booting\nexec sleep 60\n"), 0o755)
+	m.Timeout = 500 * time.Millisecond
+	if err := m.Run(context.Background(), &serial); !errors.Is(err, ErrTimeout) {
+		t.Errorf("Run of a guest that never finishes: %v, want ErrTimeout", err)
+	}
 }

@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,6 +23,9 @@ type Machine struct {
 	Timeout  time.Duration
 	// KernelArgs are added to the kernel command line, e.g. preempt=full.
 	KernelArgs []string
+	// DoneGrace is how long the guest may run on after its script is done
+	// (0: the package's DoneGrace).
+	DoneGrace time.Duration
 }
 
 // Args returns qemu's arguments: TCG, no network, the serial console on
@@ -66,10 +71,25 @@ func (m Machine) Run(ctx context.Context, serial io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, m.Timeout)
 		defer cancel()
 	}
+	// A kernel without a way to power the machine off (x86 without ACPI)
+	// halts after the script's poweroff: once the script says it is done,
+	// the guest gets DoneGrace to stop by itself, then qemu is stopped.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	grace := m.DoneGrace
+	if grace == 0 {
+		grace = DoneGrace
+	}
+	w := &doneWatcher{w: serial, done: func() {
+		time.AfterFunc(grace, func() { stop(errHalted) })
+	}}
 	cmd := exec.CommandContext(ctx, m.QEMU, args...)
-	cmd.Stdout, cmd.Stderr = serial, serial
+	cmd.Stdout, cmd.Stderr = w, w
 	cmd.WaitDelay = 5 * time.Second
 	err = cmd.Run()
+	if errors.Is(context.Cause(ctx), errHalted) {
+		return nil
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return fmt.Errorf("%w (%v)", ErrTimeout, m.Timeout)
 	}
@@ -77,4 +97,37 @@ func (m Machine) Run(ctx context.Context, serial io.Writer) error {
 		return fmt.Errorf("%s: %w", m.QEMU, err)
 	}
 	return nil
+}
+
+// DoneGrace is how long a guest whose script is done may take to power off
+// (Machine.DoneGrace, when that is 0).
+const DoneGrace = 10 * time.Second
+
+var errHalted = errors.New("the guest finished its script but did not power off")
+
+// doneWatcher passes the serial console through and calls done once, when
+// the script's last line (Marker + "done") has been written.
+type doneWatcher struct {
+	mu   sync.Mutex
+	w    io.Writer
+	tail []byte
+	seen bool
+	done func()
+}
+
+func (d *doneWatcher) Write(p []byte) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, err := d.w.Write(p)
+	if !d.seen {
+		d.tail = append(d.tail, p...)
+		if bytes.Contains(d.tail, []byte(Marker+"done")) {
+			d.seen = true
+			d.done()
+		}
+		if len(d.tail) > 64 {
+			d.tail = d.tail[len(d.tail)-64:]
+		}
+	}
+	return n, err
 }

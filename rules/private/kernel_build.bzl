@@ -1,8 +1,7 @@
 """The kernel_build rule: a kernel from unmodified sources, built by kbuild inside one action."""
 
-load(":actions/compile.bzl", "emit_compile", "module_defines")
-load(":actions/helpers.bzl", "before_objtool", "finish_objtool")
 load(":actions/kbuild.bzl", "emit_kbuild")
+load(":kernel_headers.bzl", "kernel_headers_info")
 load(":providers.bzl", "KernelBuildInfo", "KernelHeadersInfo")
 
 visibility("//rules/...")
@@ -69,35 +68,23 @@ def _kernel_build_impl(ctx):
     def tree(flag):
         return flag.replace("@SRC@", headers.path + "/src").replace("@OBJ@", headers.path + "/obj")
 
-    objtool = outputs.get("tools/objtool/objtool") if ctx.attr.objtool_args else None
-    info = dict(
+    headers_info = kernel_headers_info(
+        ctx,
+        toolchain = toolchain,
+        module_common_c = outputs["scripts/module-common.c"],
         arch = toolchain.arch,
         cflags = [tree(f) for f in ctx.attr.cflags],
         external_modules = False,
         hdrs = depset([headers]),
         module_lds = outputs["scripts/module.lds"],
-        objtool = objtool,
+        objtool = outputs.get("tools/objtool/objtool") if ctx.attr.objtool_args else None,
         objtool_args = ctx.attr.objtool_args,
         resolve_btfids = None,
         symvers = outputs["vmlinux.symvers"],
     )
-
-    # .module-common.o, from the kernel's scripts/module-common.c.
-    common = ctx.actions.declare_file(ctx.label.name + "/.module-common.o")
-    compiling = KernelHeadersInfo(module_common_o = None, **info)
-    pre = before_objtool(ctx, headers = compiling, out = common)
-    emit_compile(
-        ctx,
-        toolchain = toolchain,
-        headers = compiling,
-        src = outputs["scripts/module-common.c"],
-        out = pre,
-        defines = module_defines("module_common", "module_common"),
-    )
-    finish_objtool(ctx, headers = compiling, pre = pre, out = common)
     return [
-        DefaultInfo(files = depset([outputs["vmlinux"], common])),
-        KernelHeadersInfo(module_common_o = common, **info),
+        DefaultInfo(files = depset([outputs["vmlinux"], headers_info.module_common_o])),
+        headers_info,
         KernelBuildInfo(
             aflags = ctx.attr.aflags,
             arch = toolchain.arch,

@@ -38,45 +38,50 @@ def _kernel_headers_impl(ctx):
         cflags.extend(_include_flag(ctx, rel))
     package_dir = "/".join([p for p in [ctx.label.workspace_root, ctx.label.package] if p]) or "."
     cflags.extend([f.replace("$(PACKAGE_DIR)", package_dir) for f in ctx.attr.cflags])
-    hdrs = depset(ctx.files.hdrs)
-    common = ctx.actions.declare_file(ctx.label.name + "/.module-common.o")
-    partial = KernelHeadersInfo(
+    info = kernel_headers_info(
+        ctx,
+        toolchain = toolchain,
+        module_common_c = ctx.file.module_common_c,
         arch = toolchain.arch,
         cflags = cflags,
         external_modules = ctx.attr.external_modules,
-        hdrs = hdrs,
-        module_common_o = None,
-        module_lds = None,
+        hdrs = depset(ctx.files.hdrs),
+        module_lds = ctx.file.module_lds,
         objtool = ctx.file.objtool,
         objtool_args = ctx.attr.objtool_args,
         resolve_btfids = ctx.file.resolve_btfids,
-        symvers = None,
+        symvers = ctx.file.symvers,
     )
-    pre = before_objtool(ctx, headers = partial, out = common)
+    return [DefaultInfo(files = depset([info.module_common_o])), info]
+
+def kernel_headers_info(ctx, *, toolchain, module_common_c, **fields):
+    """Compiles the kernel's module-common.c as kbuild does and returns the KernelHeadersInfo.
+
+    `.module-common.o` is compiled with the headers' own flags (objtool runs
+    on it when the kernel has one), so the provider is never half filled.
+
+    Args:
+      ctx: the rule context (with `_ldwrap` for objtool).
+      toolchain: KernelToolchainInfo.
+      module_common_c: the kernel's scripts/module-common.c.
+      **fields: every KernelHeadersInfo field but module_common_o.
+
+    Returns:
+      KernelHeadersInfo.
+    """
+    common = ctx.actions.declare_file(ctx.label.name + "/.module-common.o")
+    compiling = KernelHeadersInfo(module_common_o = None, **fields)
+    pre = before_objtool(ctx, headers = compiling, out = common)
     emit_compile(
         ctx,
         toolchain = toolchain,
-        headers = partial,
-        src = ctx.file.module_common_c,
+        headers = compiling,
+        src = module_common_c,
         out = pre,
         defines = module_defines("module_common", "module_common"),
     )
-    finish_objtool(ctx, headers = partial, pre = pre, out = common)
-    return [
-        DefaultInfo(files = depset([common])),
-        KernelHeadersInfo(
-            arch = toolchain.arch,
-            cflags = cflags,
-            external_modules = ctx.attr.external_modules,
-            hdrs = hdrs,
-            module_common_o = common,
-            module_lds = ctx.file.module_lds,
-            objtool = ctx.file.objtool,
-            objtool_args = ctx.attr.objtool_args,
-            resolve_btfids = ctx.file.resolve_btfids,
-            symvers = ctx.file.symvers,
-        ),
-    ]
+    finish_objtool(ctx, headers = compiling, pre = pre, out = common)
+    return KernelHeadersInfo(module_common_o = common, **fields)
 
 kernel_headers = rule(
     implementation = _kernel_headers_impl,

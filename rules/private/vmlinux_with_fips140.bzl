@@ -67,6 +67,7 @@ def _vmlinux_with_fips140_impl(ctx):
     vmlinux = ctx.actions.declare_file(name + "/vmlinux")
     btf_outputs = []
     kernel_outputs = []
+    image = None
     srcs = ctx.files.srcs
     if ctx.attr.kernel:
         if ctx.files.srcs or ctx.file.lds:
@@ -139,7 +140,7 @@ def _vmlinux_with_fips140_impl(ctx):
             btf = depset(btf_outputs),
             kernel = depset(kernel_outputs),
             # What qemu boots: the ELF vmlinux (x86_64, through PVH) or arm64's Image.
-            image = depset([kernel_outputs[2] if len(kernel_outputs) > 2 else vmlinux]),
+            image = depset([image or vmlinux]),
             fips140 = depset([certified, hmac, provenance] + packaged + ([module.ko] if prebuilt_ko else [])),
             provenance = depset([provenance]),
         ),

@@ -53,7 +53,7 @@ func TestCompileFlagsAndObjtool(t *testing.T) {
 
 source_probe_c.o := probe_c.c
 `), 0o644)
-	got, err := k.compileFlags(cmd, "probe_c")
+	got, err := k.compileFlags(cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ source_probe_c.o := probe_c.c
 		t.Errorf("objtoolArgs without objtool = %q, %v; want none", args, err)
 	}
 	os.WriteFile(cmd, []byte("no command here\n"), 0o644)
-	if _, err := k.compileFlags(cmd, "probe_c"); err == nil || !strings.Contains(err.Error(), cmd) {
+	if _, err := k.compileFlags(cmd); err == nil || !strings.Contains(err.Error(), cmd) {
 		t.Errorf("compileFlags of a file without savedcmd: %v, want an error naming it", err)
 	}
 }

@@ -105,10 +105,10 @@ func (k kbuild) probeModule() (probeFlags, error) {
 	}
 	var f probeFlags
 	var err error
-	if f.cflags, err = k.compileFlags(filepath.Join(dir, ".probe_c.o.cmd"), "probe_c"); err != nil {
+	if f.cflags, err = k.compileFlags(filepath.Join(dir, ".probe_c.o.cmd")); err != nil {
 		return f, err
 	}
-	if f.aflags, err = k.compileFlags(filepath.Join(dir, ".probe_s.o.cmd"), "probe_s"); err != nil {
+	if f.aflags, err = k.compileFlags(filepath.Join(dir, ".probe_s.o.cmd")); err != nil {
 		return f, err
 	}
 	f.objtool, err = k.objtoolArgs(filepath.Join(dir, ".probe.o.cmd"))
@@ -137,7 +137,7 @@ var perObject = []string{"-DMODULE", "-DKBUILD_BASENAME=", "-DKBUILD_MODNAME=", 
 
 // compileFlags reads a compile command: the flags between the compiler and
 // `-c -o`, without per-object ones, with the trees' paths as @SRC@/@OBJ@.
-func (k kbuild) compileFlags(cmdFile, stem string) ([]string, error) {
+func (k kbuild) compileFlags(cmdFile string) ([]string, error) {
 	cmd, err := savedCommand(cmdFile)
 	if err != nil {
 		return nil, err

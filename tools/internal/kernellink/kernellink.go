@@ -83,6 +83,14 @@ func Link(o Options) error {
 	if l.abs, err = absAll(o); err != nil {
 		return err
 	}
+	headers, err := filepath.Abs(o.Headers)
+	if err != nil {
+		return err
+	}
+	for _, f := range o.CCFlags {
+		f = strings.ReplaceAll(f, "@SRC@", headers+"/src")
+		l.ccflags = append(l.ccflags, strings.ReplaceAll(f, "@OBJ@", headers+"/obj"))
+	}
 	script, err := os.ReadFile(o.LDS)
 	if err != nil {
 		return err
@@ -160,8 +168,14 @@ func Link(o Options) error {
 		}
 	}
 	if lastSyms != "" {
-		a, _ := os.ReadFile(filepath.Join(o.Work, "System.map"))
-		b, _ := os.ReadFile(filepath.Join(o.Work, lastSyms))
+		a, err := os.ReadFile(filepath.Join(o.Work, "System.map"))
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(o.Work, lastSyms))
+		if err != nil {
+			return err
+		}
 		if !bytes.Equal(a, b) {
 			return fmt.Errorf("inconsistent kallsyms data: System.map of vmlinux differs from %s, the table linked in", lastSyms)
 		}
@@ -254,6 +268,7 @@ type linker struct {
 	abs          map[string]string
 	ldflags      []string
 	kallsymsArgs []string
+	ccflags      []string // CCFlags with the headers tree's absolute path
 	filter       *SymbolFilter
 }
 
@@ -319,15 +334,7 @@ func (l *linker) kallsyms(syms, stem string) (string, error) {
 	if err := l.write(stem+".S", asm); err != nil {
 		return "", err
 	}
-	headers, err := filepath.Abs(l.o.Headers)
-	if err != nil {
-		return "", err
-	}
-	var args []string
-	for _, f := range l.o.CCFlags {
-		f = strings.ReplaceAll(f, "@SRC@", headers+"/src")
-		args = append(args, strings.ReplaceAll(f, "@OBJ@", headers+"/obj"))
-	}
+	args := append([]string{}, l.ccflags...)
 	args = append(args, "-c", "-o", stem+".o", stem+".S")
 	if _, err := l.output(l.o.CC, args...); err != nil {
 		return "", err

@@ -1,6 +1,10 @@
 // Command builds measures Bazel builds of rules_fips140, in one run, and
 // prints tables of ratios:
 //
+//	linux                //:vmlinux, the real Linux 7.2 kernel, for each
+//	                     architecture: cold, then rounds of one =y crypto
+//	                     .c edit, side by side with kbuild's make vmlinux
+//	                     on the same tree and .config;
 //	example, realkernel  //examples:vmlinux and the real-kernel fips140.ko for each
 //	                     architecture: a cold build in a fresh output base,
 //	                     a null rebuild, a rebuild after editing one crypto
@@ -50,7 +54,9 @@ type options struct {
 }
 
 // scenarioNames lists the scenarios in the order they run.
-func scenarioNames() []string { return []string{"example", "realkernel", "synthetic", "kbuild"} }
+func scenarioNames() []string {
+	return []string{"example", "linux", "realkernel", "synthetic", "kbuild"}
+}
 
 func main() {
 	opts, err := parseArgs(os.Args[1:], os.Stderr)
@@ -75,9 +81,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.bazelrc, "bazelrc", defaultBazelrc(), "an extra --bazelrc for every command")
 	fs.StringVar(&o.make, "make", "make", "GNU make, for the kbuild scenario")
 	fs.StringVar(&only, "only", "", "comma-separated scenarios to run, of: "+strings.Join(scenarioNames(), ","))
-	fs.StringVar(&archs, "archs", "x86_64,arm64", "platforms for the example and realkernel scenarios")
+	fs.StringVar(&archs, "archs", "x86_64,arm64", "platforms for the example, linux and realkernel scenarios")
 	fs.StringVar(&sizes, "sizes", "1,50,200,800", "crypto objects in each synthetic tree (the first is the baseline for growth)")
-	fs.IntVar(&o.rounds, "rounds", 5, "rounds of each kbuild comparison (medians are printed)")
+	fs.IntVar(&o.rounds, "rounds", 5, "rounds of each comparison with kbuild (medians are printed)")
 	fs.BoolVar(&o.markdown, "markdown", false, "print Markdown tables")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work dir")
 	fs.StringVar(&flags, "bazel_flags", "", "space-separated Bazel flags added to every build (to compare settings)")
@@ -158,6 +164,8 @@ func run(o options, stdout, stderr io.Writer) int {
 		switch name {
 		case "example":
 			t, err = b.example()
+		case "linux":
+			t, err = b.linux()
 		case "realkernel":
 			t, err = b.realkernel()
 		case "synthetic":

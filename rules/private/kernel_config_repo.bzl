@@ -42,9 +42,16 @@ def parse_kconfig(path, text):
         values[symbol] = _unquote(path, lineno, raw) if raw.startswith("\"") else raw
     return values
 
+_FRAGMENTS_DOC = "Config fragments appended to `config` in order, a later line winning, as the kernel's merge_config.sh merges them (without Kconfig's resolution: for options that no Kconfig symbol resolves, such as the seed's CONFIG_CRYPTO_FIPS140_*). The repository's `.config` is the merged file."
+
 def _kernel_config_repo_impl(rctx):
     text = rctx.read(rctx.attr.config)
     values = parse_kconfig(str(rctx.attr.config), text)
+    for fragment in rctx.attr.fragments:
+        # Appended as merge_config.sh appends: a later line wins.
+        more = rctx.read(fragment)
+        values |= parse_kconfig(str(fragment), more)
+        text += "%s# %s\n%s" % ("" if text.endswith("\n") else "\n", fragment, more)
     rctx.file(".config", text)
     rctx.file("values.bzl", "VALUES = %s\n" % json.encode_indent(values, indent = "    "))
     rctx.file("values.json", json.encode(values))
@@ -68,6 +75,7 @@ kernel_config_repo = repository_rule(
     doc = "Reads a .config into `@<name>//:config`, a kernel_config target.",
     attrs = {
         "config": attr.label(mandatory = True, allow_single_file = True, doc = "The .config file."),
+        "fragments": attr.label_list(allow_files = True, doc = _FRAGMENTS_DOC),
         "min_key_length": attr.int(default = 80, doc = "See kernel_config."),
     },
 )
@@ -76,6 +84,7 @@ _from_file = tag_class(
     doc = "Read the .config `config` into repository `name`, whose `:config` target is a kernel_config.",
     attrs = {
         "config": attr.label(mandatory = True, doc = "The .config file."),
+        "fragments": attr.label_list(doc = _FRAGMENTS_DOC),
         "min_key_length": attr.int(default = 80, doc = "See kernel_config."),
         "name": attr.string(mandatory = True, doc = "The repository's name."),
     },
@@ -84,7 +93,7 @@ _from_file = tag_class(
 def _kernel_config_ext_impl(mctx):
     for mod in mctx.modules:
         for tag in mod.tags.from_file:
-            kernel_config_repo(name = tag.name, config = tag.config, min_key_length = tag.min_key_length)
+            kernel_config_repo(name = tag.name, config = tag.config, fragments = tag.fragments, min_key_length = tag.min_key_length)
     return mctx.extension_metadata(reproducible = True)
 
 kernel_config_ext = module_extension(

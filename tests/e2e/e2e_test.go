@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // offlineRC is what bazelw's build root gives Bazel: the module overrides
@@ -39,7 +41,7 @@ func bazel(t *testing.T, dir, outputBase, rulesDir string, args ...string) strin
 	}
 	bin, err := exec.LookPath("bazel")
 	if err != nil {
-		t.Skip("no bazel on PATH: the e2e scenarios need one (./bazelw provides it)")
+		testskip.Skipf(t, "no bazel on PATH: the e2e scenarios need one (./bazelw provides it)")
 	}
 	if len(args) > 0 && args[0] != "shutdown" {
 		extra := []string{"--override_module=rules_fips140=" + rulesDir}
@@ -84,7 +86,7 @@ func copyTree(t *testing.T, from, to string) {
 
 func TestBasic(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
-		t.Skip("runs under bazel test")
+		testskip.Skipf(t, "runs under bazel test")
 	}
 	ws := workspace(t)
 	// A copy, so that the scenario's Bazel leaves nothing in the source

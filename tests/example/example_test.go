@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	ebtf "github.com/cilium/ebpf/btf"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // runfile resolves a $(rlocationpath) from the environment.
@@ -68,7 +69,7 @@ func sectionData(t *testing.T, path, name string) ([]byte, bool) {
 
 func TestExample(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
-		t.Skip("runs under bazel test, which builds the example")
+		testskip.Skipf(t, "runs under bazel test, which builds the example")
 	}
 	for _, arch := range []struct{ name, compiler, env string }{
 		{"x86_64", "gcc", "X86_64_GCC_FILES"},
@@ -212,7 +213,7 @@ func TestExample(t *testing.T) {
 // in dual mode the fresh module sits beside it as nonfips140.
 func TestPrebuiltModule(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
-		t.Skip("runs under bazel test, which builds the example")
+		testskip.Skipf(t, "runs under bazel test, which builds the example")
 	}
 	for _, arch := range []struct{ name, env string }{
 		{"x86_64", "X86_64_GCC_FILES"},

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 type descriptor struct {
@@ -88,7 +90,7 @@ func verifyProvenance(t *testing.T, prov, config, vmlinux string) (int, []string
 // config, tools and versions, and holds no key and no absolute path.
 func TestProvenance(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
-		t.Skip("runs under bazel test, which builds the example")
+		testskip.Skipf(t, "runs under bazel test, which builds the example")
 	}
 	for _, arch := range []struct{ name, env string }{
 		{"x86_64", "X86_64_GCC_FILES"},

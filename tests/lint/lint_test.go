@@ -1,5 +1,6 @@
 // Package lint checks the whole source tree: Starlark must be buildifier
-// formatted and lint-clean, and Go must be gofmt formatted. (go vet runs on
+// formatted and lint-clean, Go must be gofmt formatted, and no ELF file (a
+// build output) may lie outside testdata directories. (go vet runs on
 // every Go compile through nogo; BUILD files are checked by //:gazelle_test.)
 package lint
 
@@ -7,12 +8,16 @@ import (
 	"bytes"
 	"errors"
 	"go/format"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // workspaceRoot finds the source tree. Under Bazel the test runs unsandboxed
@@ -86,7 +91,7 @@ func isStarlark(name string) bool {
 func TestStarlarkIsBuildifierClean(t *testing.T) {
 	buildifier := os.Getenv("BUILDIFIER")
 	if buildifier == "" {
-		t.Skip("BUILDIFIER is not set: this check runs under `bazel test //tests/lint:all`")
+		testskip.Skipf(t, "BUILDIFIER is not set: this check runs under `bazel test //tests/lint:all`")
 	}
 	buildifier = filepath.Join(os.Getenv("TEST_SRCDIR"), buildifier)
 	root := workspaceRoot(t)
@@ -126,6 +131,119 @@ func TestGoIsGofmtClean(t *testing.T) {
 		if !bytes.Equal(src, formatted) {
 			rel, _ := filepath.Rel(root, f)
 			t.Errorf("%s is not gofmt formatted; fix with: gofmt -w %s", rel, rel)
+		}
+	}
+}
+
+// TestNoBuildOutputsInTree fails on any ELF file (an executable, object or
+// module) outside testdata directories: build outputs belong in bazel-bin,
+// and the few binary fixtures a parser's tests need live in testdata.
+func TestNoBuildOutputsInTree(t *testing.T) {
+	root := workspaceRoot(t)
+	found, checked, err := elfOutsideTestdata(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatalf("no files found under %s", root)
+	}
+	for _, f := range found {
+		t.Errorf("%s is an ELF file outside testdata/: remove it (git rm --cached %s; build outputs belong in bazel-bin)", f, f)
+	}
+}
+
+// TestElfOutsideTestdata shows that the check above can fail.
+func TestElfOutsideTestdata(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"tool":               "\x7fELF\x02\x01\x01",
+		"src/main.go":        "package main\n",
+		"pkg/testdata/x.o":   "\x7fELF\x02\x01\x01",
+		"pkg/sub/fips140.ko": "\x7fELF\x01",
+		".git/objects/blob":  "\x7fELF",
+		"short":              "\x7fEL",
+	}
+	for name, data := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, checked, err := elfOutsideTestdata(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"pkg/sub/fips140.ko", "tool"}; strings.Join(found, " ") != strings.Join(want, " ") || checked != 4 {
+		t.Errorf("elfOutsideTestdata = %q after %d files, want %q after 4", found, checked, want)
+	}
+}
+
+// elfOutsideTestdata lists, relative to root, the ELF files outside
+// testdata and hidden directories, and counts the files it read.
+func elfOutsideTestdata(root string) (found []string, checked int, err error) {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		checked++
+		elf, err := isELF(path)
+		if err != nil {
+			return err
+		}
+		if elf {
+			rel, _ := filepath.Rel(root, path)
+			found = append(found, rel)
+		}
+		return nil
+	})
+	return found, checked, err
+}
+
+func isELF(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	n, _ := io.ReadFull(f, magic)
+	return n == 4 && string(magic) == "\x7fELF", nil
+}
+
+// rawSkip matches a call of testing's own Skip methods.
+var rawSkip = regexp.MustCompile(`(\w+)\.(Skip|Skipf|SkipNow)\(`)
+
+// TestSkipsGoThroughTestskip fails on a test that skips with testing's own
+// methods: a skip passes under Bazel, so every skip goes through
+// tools/testskip, which fails unless it is allowed (docs/design.md, "Skips").
+func TestSkipsGoThroughTestskip(t *testing.T) {
+	root := workspaceRoot(t)
+	files := sourceFiles(t, root, func(name string) bool { return strings.HasSuffix(name, ".go") })
+	for _, f := range files {
+		rel, _ := filepath.Rel(root, f)
+		if filepath.Dir(rel) == filepath.Join("tools", "testskip") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			for _, m := range rawSkip.FindAllStringSubmatch(line, -1) {
+				if m[1] != "testskip" {
+					t.Errorf("%s:%d: %s.%s skips silently; use testskip.Skipf (or testskip.Allowed for a reason on its allow-list)", rel, i+1, m[1], m[2])
+				}
+			}
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tests/internal/nested"
 	"github.com/rules-fips140/rules_fips140/tests/remote/reapishim"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 var cacheOnly = flag.Bool("cache_only", false, "skip the remote execution build (bench/remote_cache.sh)")
@@ -56,7 +57,7 @@ func tool(t *testing.T, env, name string) string {
 	}
 	p, err := exec.LookPath(name)
 	if err != nil {
-		t.Skipf("no %s: set %s or put it on PATH (Debian package buildbox)", name, env)
+		testskip.Skipf(t, "no %s: set %s or put it on PATH (Debian package buildbox)", name, env)
 	}
 	return p
 }
@@ -276,7 +277,7 @@ func compare(t *testing.T, what string, a, b result) {
 
 func TestRemote(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
-		t.Skip("runs under bazel test")
+		testskip.Skipf(t, "runs under bazel test")
 	}
 	ws := nested.Workspace(t)
 	base := t.TempDir()

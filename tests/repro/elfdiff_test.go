@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tests/internal/nested"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // elfDiff lists what differs between two ELF files: the header fields,
@@ -178,12 +179,12 @@ func TestElfDiff(t *testing.T) {
 	}
 	f, err := elf.Open(self)
 	if err != nil {
-		t.Skipf("the test binary is not ELF: %v", err)
+		testskip.Skipf(t, "the test binary is not ELF: %v", err)
 	}
 	s := f.Section(".rodata")
 	f.Close()
 	if s == nil {
-		t.Skip("no .rodata in the test binary")
+		testskip.Skipf(t, "no .rodata in the test binary")
 	}
 	dir := t.TempDir()
 	same, changed := filepath.Join(dir, "same"), filepath.Join(dir, "changed")

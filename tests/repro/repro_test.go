@@ -1,13 +1,18 @@
-// Package repro builds the certification outputs twice, from two checkouts
-// at different paths with two clean output bases, and requires the same
-// bytes: fips140.ko, its digest, the =m modules and vmlinux, for x86_64 and
-// arm64, on the example and on the real-kernel build, and the real Linux
-// 7.2 kernel that examples/linux builds and links with the module embedded
-// (x86_64 only: each kernel build takes minutes, and CI has an hour).
+// Package repro builds the certification outputs a second time, from a
+// copy of the checkout at another path with a clean output base, and
+// requires the bytes of the outer build (the one running this test):
+// fips140.ko, its digest, the =m modules, the module BTF and vmlinux, for
+// x86_64 and arm64, on the example and on the real-kernel build, and the
+// real Linux 7.2 kernel that examples/linux builds and links with the module
+// embedded (x86_64 only: each kernel build takes minutes, and CI has an
+// hour). The outer build is sandboxed and the copy's is another output
+// base, path and server: two independent builds of the same targets in the
+// same configurations (:outputs_<arch> in BUILD.bazel).
 package repro
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,50 +21,83 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tests/internal/nested"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
-// stateDir holds the checkouts and output bases in bazelw's build root:
+// stateDir holds the checkout and output base in bazelw's build root:
 // outside the outer Bazel's output base, whose paths are too long for a
 // nested server's socket.
 const stateDir = "/var/cache/rules_fips140/repro"
 
 var (
 	platforms = []string{"x86_64", "arm64"}
-	targets   = []string{
-		"//examples:vmlinux",
-		"//examples:vmlinux_dual_btf",
-		"//tests/realkernel:fips140",
-	}
-	// Built for one platform only, by the same command.
-	platformTargets = map[string][]string{"x86_64": {"//examples/linux:vmlinux"}}
-	// fips140: the module vmlinux embeds, its digest and the =m modules;
-	// btf: the module BTF that vmlinux embeds; kernel: System.map,
-	// vmlinux.unstripped and arm64's Image of a real kernel.
-	outputGroups = "--output_groups=+fips140,+btf,+kernel"
 	// The packages whose intermediate files are compared too when an
 	// output differs, to show where a difference starts.
 	packages = []string{"examples", "tests/realkernel"}
 )
 
-// build builds the targets for each platform and returns the sha256 of
-// every output, keyed by platform and execroot-relative path.
-// checkout is one copy of the source tree and its own output base.
-type checkout struct{ nested.Checkout }
+// output is one output file: its sha256 and where it is.
+type output struct{ sum, path string }
 
-func (c checkout) build(t *testing.T) (execroot string, sums map[string]map[string]string) {
+// outputsTarget is the platform_files target holding a platform's outputs,
+// and its package's directory.
+func outputsTarget(platform string) (label, dir string) {
+	return "//tests/repro:outputs_" + platform, "tests/repro/outputs_" + platform
+}
+
+// outerBuild returns the sha256 of every output the outer build made, keyed
+// by platform and runfiles path, and the outer execroot (through the
+// runfiles' symlinks).
+func outerBuild(t *testing.T) (execroot string, sums map[string]map[string]output) {
 	t.Helper()
-	sums = map[string]map[string]string{}
+	sums = map[string]map[string]output{}
+	root := filepath.Join(os.Getenv("TEST_SRCDIR"), "_main")
 	for _, p := range platforms {
-		flags := []string{"--platforms=//platforms:" + p, outputGroups}
-		all := append(append([]string{}, targets...), platformTargets[p]...)
-		c.Bazel(t, append(append([]string{"build"}, flags...), all...)...)
-		out, _ := c.Bazel(t, append(append([]string{"cquery", "--output=files"}, flags...), strings.Join(all, " + "))...)
-		if execroot == "" {
-			execroot, _ = c.Bazel(t, "info", "execution_root")
+		_, dir := outputsTarget(p)
+		sums[p] = map[string]output{}
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			sums[p][rel] = output{nested.SHA256File(t, path), path}
+			if real, err := filepath.EvalSymlinks(path); err == nil && execroot == "" {
+				if i := strings.Index(real, "/bazel-out/"); i >= 0 {
+					execroot = real[:i]
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("reading the outer build's outputs: %v", err)
 		}
-		sums[p] = map[string]string{}
+	}
+	return execroot, sums
+}
+
+// build builds every platform's outputs target in the checkout and returns
+// the sha256 of every output, keyed like outerBuild's.
+func build(t *testing.T, c nested.Checkout) (execroot string, sums map[string]map[string]output) {
+	t.Helper()
+	var labels []string
+	for _, p := range platforms {
+		label, _ := outputsTarget(p)
+		labels = append(labels, label)
+	}
+	c.Bazel(t, append([]string{"build"}, labels...)...)
+	execroot, _ = c.Bazel(t, "info", "execution_root")
+	sums = map[string]map[string]output{}
+	for i, p := range platforms {
+		out, _ := c.Bazel(t, "cquery", "--output=files", labels[i])
+		sums[p] = map[string]output{}
 		for _, f := range strings.Fields(out) {
-			sums[p][f] = nested.SHA256File(t, filepath.Join(execroot, f))
+			// bazel-out/<configuration>/bin/<runfiles path>
+			parts := strings.SplitN(f, "/", 4)
+			if len(parts) != 4 || parts[0] != "bazel-out" {
+				t.Fatalf("%s: an output outside bazel-out/*/bin: %s", labels[i], f)
+			}
+			path := filepath.Join(execroot, f)
+			sums[p][parts[3]] = output{nested.SHA256File(t, path), path}
 		}
 	}
 	return execroot, sums
@@ -67,7 +105,7 @@ func (c checkout) build(t *testing.T) (execroot string, sums map[string]map[stri
 
 func TestReproducible(t *testing.T) {
 	if os.Getenv("TEST_SRCDIR") == "" {
-		t.Skip("runs under bazel test")
+		testskip.Skipf(t, "runs under bazel test")
 	}
 	ws := nested.Workspace(t)
 	base := t.TempDir()
@@ -75,20 +113,19 @@ func TestReproducible(t *testing.T) {
 		base = stateDir
 	}
 	if err := os.RemoveAll(base); err != nil {
-		t.Fatalf("removing the last run's checkouts and output bases: %v", err)
+		t.Fatalf("removing the last run's checkout and output base: %v", err)
 	}
-	// Two checkouts at paths of different lengths and depths, each with a
-	// clean output base of its own.
-	a := checkout{nested.Checkout{Dir: filepath.Join(base, "a", "src"), OutputBase: filepath.Join(base, "a", "output_base")}}
-	b := checkout{nested.Checkout{Dir: filepath.Join(base, "b", "second-checkout", "rules_fips140"), OutputBase: filepath.Join(base, "b", "ob")}}
 	var execroots [2]string
-	var sums [2]map[string]map[string]string
-	for i, c := range []checkout{a, b} {
-		nested.CopyTree(t, ws, c.Dir)
-		t.Cleanup(c.Shutdown)
-		execroots[i], sums[i] = c.build(t)
-		c.Shutdown()
-	}
+	var sums [2]map[string]map[string]output
+	execroots[0], sums[0] = outerBuild(t)
+
+	// A checkout at a path of another length and depth than the outer one,
+	// with a clean output base of its own.
+	c := nested.Checkout{Dir: filepath.Join(base, "second-checkout", "rules_fips140"), OutputBase: filepath.Join(base, "ob")}
+	nested.CopyTree(t, ws, c.Dir)
+	t.Cleanup(c.Shutdown)
+	execroots[1], sums[1] = build(t, c)
+	c.Shutdown()
 
 	record(t, sums[0])
 	failed := false
@@ -100,26 +137,27 @@ func TestReproducible(t *testing.T) {
 		for _, f := range paths {
 			sa, sb := sums[0][p][f], sums[1][p][f]
 			switch {
-			case sa == "" || sb == "":
+			case sa.sum == "" || sb.sum == "":
 				t.Errorf("%s: %s is an output of only one build", p, f)
 				failed = true
-			case sa != sb:
+			case sa.sum != sb.sum:
 				failed = true
-				t.Errorf("%s: %s differs: %s != %s\n%s", p, f, sa, sb,
-					explain(filepath.Join(execroots[0], f), filepath.Join(execroots[1], f)))
+				t.Errorf("%s: %s differs: %s != %s\n%s", p, f, sa.sum, sb.sum, explain(sa.path, sb.path))
 			}
 		}
 	}
 	if failed {
-		t.Logf("intermediate files that differ:\n%s", diffTrees(t, execroots[0], execroots[1]))
-		t.Logf("checkouts and output bases kept in %s", base)
+		if execroots[0] != "" {
+			t.Logf("intermediate files that differ:\n%s", diffTrees(t, execroots[0], execroots[1]))
+		}
+		t.Logf("the second checkout and its output base are kept in %s", base)
 		return
 	}
 	os.RemoveAll(base)
 }
 
 // record writes the outputs' sha256sums to the test's undeclared outputs.
-func record(t *testing.T, sums map[string]map[string]string) {
+func record(t *testing.T, sums map[string]map[string]output) {
 	dir := os.Getenv("TEST_UNDECLARED_OUTPUTS_DIR")
 	if dir == "" {
 		return
@@ -127,7 +165,7 @@ func record(t *testing.T, sums map[string]map[string]string) {
 	var b strings.Builder
 	for _, p := range platforms {
 		for _, f := range union(sums[p], nil) {
-			fmt.Fprintf(&b, "%s  %s\n", sums[p][f], f)
+			fmt.Fprintf(&b, "%s  %s\n", sums[p][f].sum, f)
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "sha256sums.txt"), []byte(b.String()), 0o644); err != nil {
@@ -135,7 +173,7 @@ func record(t *testing.T, sums map[string]map[string]string) {
 	}
 }
 
-func union(a, b map[string]string) []string {
+func union(a, b map[string]output) []string {
 	var keys []string
 	for k := range a {
 		keys = append(keys, k)

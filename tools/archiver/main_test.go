@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // TestMain lets the test binary act as archiver itself (for the benchmark,
@@ -214,7 +216,7 @@ func BenchmarkCreateThin2000(b *testing.B) {
 		ar := os.Getenv("FIPS140_TEST_AR")
 		if ar == "" {
 			if ar, err = exec.LookPath("ar"); err != nil {
-				b.Skip("ar not found: set FIPS140_TEST_AR to its path")
+				testskip.Skipf(b, "ar not found: set FIPS140_TEST_AR to its path")
 			}
 		}
 		run(b, nil, ar, "cDPrST", "built-in.a", "@inputs.params")

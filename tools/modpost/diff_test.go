@@ -35,6 +35,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // synthDir holds small objects built by gcc 16 from our own sources
@@ -65,7 +66,7 @@ func findRealModpost(t *testing.T) realTool {
 	if bin == "" {
 		dir, err := debpkg.Extract(debpkg.KbuildAmd64)
 		if err != nil {
-			t.Skipf("real modpost unavailable (set FIPS140_TEST_MODPOST, or allow the download of %s %s): %v",
+			testskip.Skipf(t, "real modpost unavailable (set FIPS140_TEST_MODPOST, or allow the download of %s %s): %v",
 				debpkg.KbuildAmd64.Package, debpkg.KbuildAmd64.Version, err)
 		}
 		bin = filepath.Join(dir, "usr/lib/linux-kbuild-7.2.13+deb14/scripts/mod/modpost.real-lsb-64")
@@ -79,7 +80,7 @@ func findRealModpost(t *testing.T) realTool {
 		}
 	}
 	if out, ok, err := tool.run(t.TempDir(), nil); !ok || err != nil {
-		t.Skipf("real modpost %s does not run here (set FIPS140_TEST_SYSROOT to a root with glibc >= 2.38): %v %s", bin, err, out)
+		testskip.Skipf(t, "real modpost %s does not run here (set FIPS140_TEST_SYSROOT to a root with glibc >= 2.38): %v %s", bin, err, out)
 	}
 	return tool
 }
@@ -169,7 +170,7 @@ func TestDifferentialKernelObjects(t *testing.T) {
 		return
 	}
 	if testing.Short() {
-		t.Skip("compiles kernel sources, and may download Debian packages")
+		testskip.Allowed(t, testskip.Short, "compiles kernel sources, and may download Debian packages")
 	}
 	tool := findRealModpost(t)
 	src := kernelSource(t)
@@ -202,7 +203,7 @@ func diffPrebuiltKernelObjects(t *testing.T, tool realTool, objDir string) {
 	}
 	headers, err := debpkg.Extract(pin)
 	if err != nil {
-		t.Skipf("headers unavailable: %v", err)
+		testskip.Skipf(t, "headers unavailable: %v", err)
 	}
 	diffKernelObjects(t, tool, objDir, filepath.Join(headers, "usr/src", pin.Package, "Module.symvers"))
 }
@@ -338,7 +339,7 @@ func TestDifferentialRuleObjects(t *testing.T) {
 			env := "FIPS140_TEST_RULE_OBJS_" + strings.ToUpper(k.arch)
 			list := os.Getenv(env)
 			if list == "" {
-				t.Skipf("%s is not set: run under Bazel (//tools/modpost:modpost_test)", env)
+				testskip.Skipf(t, "%s is not set: run under Bazel (//tools/modpost:modpost_test)", env)
 			}
 			tool := findRealModpost(t)
 			dir := t.TempDir()

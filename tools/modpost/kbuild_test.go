@@ -32,6 +32,7 @@ import (
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kbuild/kbuildtest"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // kernelModules are four unmodified upstream crypto files, each built as a
@@ -90,7 +91,7 @@ func (k kernelTarget) tree(t *testing.T) headersTree {
 	for _, pin := range []debpkg.Pin{debpkg.HeadersCommon, k.headers, debpkg.KbuildAmd64} {
 		dir, err := debpkg.Extract(pin)
 		if err != nil {
-			t.Skipf("%s unavailable (set FIPS140_TEST_KERNEL_TREE_%s, or allow the download): %v", pin.Package, strings.ToUpper(k.arch), err)
+			testskip.Skipf(t, "%s unavailable (set FIPS140_TEST_KERNEL_TREE_%s, or allow the download): %v", pin.Package, strings.ToUpper(k.arch), err)
 		}
 		dirs = append(dirs, dir)
 	}
@@ -114,7 +115,7 @@ func buildKernelModules(t *testing.T, k kernelTarget, tree headersTree, src stri
 	t.Helper()
 	cc := realtool.Find(t, "CC", k.arch, realtool.CrossNames(k.arch, "gcc-16")...)
 	if cc.Root != "" {
-		t.Skipf("%s is only in %s; set %s to a gcc 16 runnable on this host", cc.Path, cc.Root, realtool.EnvName("CC", k.arch))
+		testskip.Skipf(t, "%s is only in %s; set %s to a gcc 16 runnable on this host", cc.Path, cc.Root, realtool.EnvName("CC", k.arch))
 	}
 	flags, err := os.ReadFile(k.cflags)
 	if err != nil {
@@ -314,7 +315,7 @@ func perFileCFLAGS(makefile, m string) ([]string, error) {
 // those kbuild passed (`make M=... V=1`, build-kernel-objs.sh).
 func TestPerFileCFLAGSUpstream(t *testing.T) {
 	if testing.Short() {
-		t.Skip("may download linux-source")
+		testskip.Allowed(t, testskip.Short, "may download linux-source")
 	}
 	makefile, err := os.ReadFile(filepath.Join(kernelSource(t), "crypto/Makefile"))
 	if err != nil {

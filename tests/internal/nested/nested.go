@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // offlineRC is what bazelw's build root gives Bazel: the module overrides
@@ -58,7 +60,7 @@ func (c Checkout) Bazel(t *testing.T, args ...string) (stdout, stderr string) {
 	t.Helper()
 	bin, err := exec.LookPath("bazel")
 	if err != nil {
-		t.Skip("no bazel on PATH: this test runs Bazel itself (./bazelw provides it)")
+		testskip.Skipf(t, "no bazel on PATH: this test runs Bazel itself (./bazelw provides it)")
 	}
 	cmd := exec.Command(bin, append(c.startup(), args...)...)
 	cmd.Dir = c.Dir

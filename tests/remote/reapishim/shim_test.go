@@ -15,6 +15,7 @@ import (
 	lrpb "cloud.google.com/go/longrunning/autogen/longrunningpb"
 	repb "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/bazelbuild/remote-apis/build/bazel/semver"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -444,7 +445,7 @@ func TestAgainstBuildboxCasd(t *testing.T) {
 	if casd == "" {
 		var err error
 		if casd, err = exec.LookPath("buildbox-casd"); err != nil {
-			t.Skip("no buildbox-casd: set FIPS140_TEST_BUILDBOX_CASD or put it on PATH (Debian package buildbox)")
+			testskip.Skipf(t, "no buildbox-casd: set FIPS140_TEST_BUILDBOX_CASD or put it on PATH (Debian package buildbox)")
 		}
 	}
 	// A short path: unix socket names are limited to 108 bytes.

@@ -225,7 +225,7 @@ func TestInitScriptGolden(t *testing.T) {
 }
 
 func TestModuleName(t *testing.T) {
-	for in, want := range map[string]string{"a/b/fips140.ko": "fips140", "blowfish-generic.ko": "blowfish_generic", "x": "x"} {
+	for in, want := range map[string]string{"a/b/fips140.ko": "fips140", "blowfish-generic.ko": "blowfish_generic", "x": "x", "nonfips140.ko": "fips140"} {
 		if got := ModuleName(in); got != want {
 			t.Errorf("ModuleName(%q) = %q, want %q", in, got, want)
 		}

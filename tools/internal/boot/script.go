@@ -31,8 +31,12 @@ func ParseScenario(s string) (Scenario, error) {
 }
 
 // ModuleName is the kernel's name for a module file: its base name without
-// .ko, with dashes as underscores.
+// .ko, with dashes as underscores. The embedded nonfips140 copy is the
+// freshly built fips140 module, which the kernel names fips140.
 func ModuleName(file string) string {
+	if path.Base(file) == EmbeddedFile("nonfips140") {
+		return "fips140"
+	}
 	return strings.ReplaceAll(strings.TrimSuffix(path.Base(file), ".ko"), "-", "_")
 }
 

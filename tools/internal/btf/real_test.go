@@ -36,6 +36,7 @@ import (
 	"testing"
 
 	ebtf "github.com/cilium/ebpf/btf"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
@@ -163,7 +164,7 @@ func findTool(t *testing.T, env string, names ...string) tool {
 			return tool{path: p}
 		}
 	}
-	t.Skipf("no %s: set %s (or %s to a root that has it)", names[0], env, chrootEnv)
+	testskip.Skipf(t, "no %s: set %s (or %s to a root that has it)", names[0], env, chrootEnv)
 	return tool{}
 }
 
@@ -173,7 +174,7 @@ func findTool(t *testing.T, env string, names ...string) tool {
 func hostExecutable(t *testing.T, root, binary, dir string) string {
 	t.Helper()
 	if runtime.GOARCH != "amd64" {
-		t.Skipf("running %s through %s's loader needs an x86_64 host", binary, root)
+		testskip.Skipf(t, "running %s through %s's loader needs an x86_64 host", binary, root)
 	}
 	loader := filepath.Join(root, "lib64/ld-linux-x86-64.so.2")
 	libs := filepath.Join(root, "lib/x86_64-linux-gnu") + ":" + filepath.Join(root, "usr/lib/x86_64-linux-gnu")
@@ -216,7 +217,7 @@ func kernelTree(t *testing.T, k kernel) string {
 	for _, pin := range append([]debpkg.Pin{k.headers}, debsCommon...) {
 		path, err := debpkg.Fetch(pin)
 		if err != nil {
-			t.Skipf("%s %s unavailable (offline?): %v", pin.Package, pin.Version, err)
+			testskip.Skipf(t, "%s %s unavailable (offline?): %v", pin.Package, pin.Version, err)
 		}
 		debs = append(debs, path)
 	}
@@ -277,7 +278,7 @@ func buildModule(t *testing.T, k kernel, tree string, cc, ld tool) string {
 // reproducible build, and that only external modules distill the base.
 func TestPaholeFlagsFromMakefile(t *testing.T) {
 	if testing.Short() {
-		t.Skip("downloads Debian packages")
+		testskip.Allowed(t, testskip.Short, "downloads Debian packages")
 	}
 	mk := findTool(t, "FIPS140_TEST_MAKE", "make")
 	for _, k := range kernels {
@@ -336,7 +337,7 @@ func checkPaholeFlags(t *testing.T, k kernel, mk tool) {
 // vmlinux) and external ones (distilled .BTF.base).
 func TestSplitReal(t *testing.T) {
 	if testing.Short() {
-		t.Skip("downloads Debian packages and compiles a module")
+		testskip.Allowed(t, testskip.Short, "downloads Debian packages and compiles a module")
 	}
 	for _, k := range kernels {
 		t.Run(k.arch.String()+"/btftest", func(t *testing.T) {
@@ -355,7 +356,7 @@ func TestSplitReal(t *testing.T) {
 				}
 			}
 			if ko == "" {
-				t.Skipf("%s names no crypto/fips140/fips140.ko: run under Bazel (//tools/internal/btf:btf_test)", env)
+				testskip.Skipf(t, "%s names no crypto/fips140/fips140.ko: run under Bazel (//tools/internal/btf:btf_test)", env)
 			}
 			module := filepath.Join(workDir(t), "fips140.ko")
 			if err := os.WriteFile(module, mustRead(t, realtool.Runfile(ko)), 0o644); err != nil {
@@ -397,7 +398,7 @@ func splitReal(t *testing.T, k kernel, module string, checkTypes func(*testing.T
 	default:
 		p, err := exec.LookPath("pahole")
 		if err != nil {
-			t.Skipf("no pahole: set FIPS140_TEST_PAHOLE or %s, or put pahole on PATH", chrootEnv)
+			testskip.Skipf(t, "no pahole: set FIPS140_TEST_PAHOLE or %s, or put pahole on PATH", chrootEnv)
 		}
 		pahole = p
 	}
@@ -415,7 +416,7 @@ func splitReal(t *testing.T, k kernel, module string, checkTypes func(*testing.T
 		sh.root, genPahole, genResolve = filepath.Clean(root), "/usr/bin/pahole", kbuildResolve
 	}
 	if sh.root != objcopy.root {
-		t.Skipf("gen-btf.sh and objcopy must run on the same side of %s: set FIPS140_TEST_OBJCOPY_%s and FIPS140_TEST_PAHOLE together", chrootEnv, k.toolArch)
+		testskip.Skipf(t, "gen-btf.sh and objcopy must run on the same side of %s: set FIPS140_TEST_OBJCOPY_%s and FIPS140_TEST_PAHOLE together", chrootEnv, k.toolArch)
 	}
 
 	modSum := sha256.Sum256(mustRead(t, module))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // sample writes a small archive with every kind of entry.
@@ -120,7 +121,7 @@ func findCpio(t *testing.T) map[string][]string {
 		found["busybox"] = []string{realtool.Runfile(p), "cpio"}
 	}
 	if len(found) == 0 {
-		t.Skip("no cpio reader: set FIPS140_TEST_CPIO (GNU cpio) or FIPS140_TEST_BUSYBOX (a static busybox for this host)")
+		testskip.Skipf(t, "no cpio reader: set FIPS140_TEST_CPIO (GNU cpio) or FIPS140_TEST_BUSYBOX (a static busybox for this host)")
 	}
 	return found
 }
@@ -176,7 +177,7 @@ func TestRealCpioReads(t *testing.T) {
 func TestRealCpioListsMetadata(t *testing.T) {
 	argv, ok := findCpio(t)["cpio"]
 	if !ok {
-		t.Skip("no GNU cpio: set FIPS140_TEST_CPIO")
+		testskip.Skipf(t, "no GNU cpio: set FIPS140_TEST_CPIO")
 	}
 	cmd := exec.Command(argv[0], "-t", "-v", "--numeric-uid-gid")
 	cmd.Stdin = bytes.NewReader(sample(t))

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // openssl finds the real openssl: $FIPS140_TEST_OPENSSL first, then PATH.
@@ -17,7 +19,7 @@ func openssl(t testing.TB) string {
 	}
 	p, err := exec.LookPath("openssl")
 	if err != nil {
-		t.Skip("openssl not found; set FIPS140_TEST_OPENSSL to run this differential test")
+		testskip.Skipf(t, "openssl not found; set FIPS140_TEST_OPENSSL to run this differential test")
 	}
 	return p
 }

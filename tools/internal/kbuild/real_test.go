@@ -25,6 +25,7 @@ import (
 	"github.com/rules-fips140/rules_fips140/tools/internal/golden"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kbuild/kbuildtest"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // TestRealMakefiles models the five crypto Makefiles of linux-source-7.2
@@ -58,7 +59,7 @@ func TestDifferentialMake(t *testing.T) {
 	if mk == "" {
 		var err error
 		if mk, err = exec.LookPath("make"); err != nil {
-			t.Skip("no make on PATH; set FIPS140_TEST_MAKE to run this differential test")
+			testskip.Skipf(t, "no make on PATH; set FIPS140_TEST_MAKE to run this differential test")
 		}
 	} else {
 		mk = realtool.Runfile(mk)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // tool finds a real tool: the environment variable first, then PATH.
@@ -24,7 +25,7 @@ func tool(t *testing.T, env string, names ...string) string {
 			return p
 		}
 	}
-	t.Skipf("%s not found; set %s to run this differential test", names[0], env)
+	testskip.Skipf(t, "%s not found; set %s to run this differential test", names[0], env)
 	return ""
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // TestStarlarkParserMatchesGo compares the Starlark .config parser, which the
@@ -15,7 +16,7 @@ import (
 func TestStarlarkParserMatchesGo(t *testing.T) {
 	srcdir := os.Getenv("TEST_SRCDIR")
 	if srcdir == "" {
-		t.Skip("runs under bazel test, which fetches the kconfig_testdata_* repositories")
+		testskip.Skipf(t, "runs under bazel test, which fetches the kconfig_testdata_* repositories")
 	}
 	pairs, err := filepath.Glob(filepath.Join(srcdir, "*kconfig_testdata_*", "values.json"))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rules-fips140/rules_fips140/tools/internal/link"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -140,7 +141,7 @@ func TestSymbolFilterAgainstSed(t *testing.T) {
 	got := f.Filter([]byte(nmOutput))
 	sed, err := exec.LookPath("sed")
 	if err != nil {
-		t.Skip("no sed on PATH to compare with")
+		testskip.Skipf(t, "no sed on PATH to compare with")
 	}
 	script := filepath.Join(t.TempDir(), "mksysmap")
 	os.WriteFile(script, []byte(mksysmap), 0o644)

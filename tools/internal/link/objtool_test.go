@@ -12,6 +12,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // The objtool arguments Debian's 7.2 amd64 kernel gives module objects.
@@ -21,7 +22,7 @@ func findObjtool(t *testing.T) Tool {
 	t.Helper()
 	p := realtool.Runfile(os.Getenv("FIPS140_TEST_OBJTOOL"))
 	if p == "" {
-		t.Skip("no objtool: set FIPS140_TEST_OBJTOOL to linux-kbuild-7.2's tools/objtool/objtool.real-x86")
+		testskip.Skipf(t, "no objtool: set FIPS140_TEST_OBJTOOL to linux-kbuild-7.2's tools/objtool/objtool.real-x86")
 	}
 	return Tool{Path: p}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
@@ -135,7 +136,7 @@ func TestRenameAndMain(t *testing.T) {
 			// check can fail).
 			modpost := realtool.Runfile(os.Getenv("FIPS140_TEST_MODPOST"))
 			if modpost == "" {
-				t.Skip("no modpost: set FIPS140_TEST_MODPOST to linux-kbuild-7.2's scripts/mod/modpost (runnable on the host) for the section-mismatch check")
+				testskip.Skipf(t, "no modpost: set FIPS140_TEST_MODPOST to linux-kbuild-7.2's scripts/mod/modpost (runnable on the host) for the section-mismatch check")
 			}
 			if w := modpostMismatches(t, modpost, out); w != "" {
 				t.Errorf("modpost reports section mismatches in the generated main file:\n%s", w)
@@ -356,7 +357,7 @@ void wait_for_completion(struct completion *x) {
 func hostCC(t *testing.T) string {
 	t.Helper()
 	if !isNative(elf.X86_64) && !isNative(elf.ARM64) {
-		t.Skip("no native architecture")
+		testskip.Skipf(t, "no native architecture")
 	}
 	host := elf.X86_64
 	if isNative(elf.ARM64) {
@@ -364,7 +365,7 @@ func hostCC(t *testing.T) string {
 	}
 	cc, root := findCC(t, host)
 	if root != "" {
-		t.Skipf("the compiler is in a chroot: set %s to a host compiler", testToolEnv("CC", host))
+		testskip.Skipf(t, "the compiler is in a chroot: set %s to a host compiler", testToolEnv("CC", host))
 	}
 	return cc
 }

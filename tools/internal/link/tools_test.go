@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // The real tools the tests run. For each tool and architecture,
@@ -68,7 +69,7 @@ func findTool(t *testing.T, name, prog string, arch elf.Arch) string {
 			}
 		}
 	}
-	t.Skipf("no %s for %v: set %s (or %s to a root that has %s)", prog, arch, env, chrootEnv, cands[0])
+	testskip.Skipf(t, "no %s for %v: set %s (or %s to a root that has %s)", prog, arch, env, chrootEnv, cands[0])
 	return ""
 }
 
@@ -112,7 +113,7 @@ func findCC(t *testing.T, arch elf.Arch) (cc, root string) {
 			}
 		}
 	}
-	t.Skipf("no C compiler for %v: set %s (or %s to a root that has %s)", arch, env, chrootEnv, cands[0])
+	testskip.Skipf(t, "no C compiler for %v: set %s (or %s to a root that has %s)", arch, env, chrootEnv, cands[0])
 	return "", ""
 }
 

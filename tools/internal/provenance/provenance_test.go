@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -184,7 +185,7 @@ func TestHeaderSetMatchesSha256sum(t *testing.T) {
 	if tool == "" {
 		var err error
 		if tool, err = exec.LookPath("sha256sum"); err != nil {
-			t.Skip("no sha256sum: set FIPS140_TEST_SHA256SUM")
+			testskip.Skipf(t, "no sha256sum: set FIPS140_TEST_SHA256SUM")
 		}
 	}
 	writeTree(t)

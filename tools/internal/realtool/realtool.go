@@ -19,6 +19,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // ChrootEnv names the variable that points at a root holding the tools.
@@ -62,7 +64,7 @@ func Find(t testing.TB, name, arch string, candidates ...string) Tool {
 			}
 		}
 	}
-	t.Skipf("no %s for %s: set %s (or %s to a root that has %s)", strings.ToLower(name), arch, env, ChrootEnv, candidates[0])
+	testskip.Skipf(t, "no %s for %s: set %s (or %s to a root that has %s)", strings.ToLower(name), arch, env, ChrootEnv, candidates[0])
 	return Tool{}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // TestDebianModuleSymvers reads the Module.symvers that Debian's modpost
@@ -21,7 +22,7 @@ func TestDebianModuleSymvers(t *testing.T) {
 			if path == "" {
 				dir, err := debpkg.Extract(pin)
 				if err != nil {
-					t.Skipf("%s %s unavailable (or set FIPS140_TEST_SYMVERS_%s): %v", pin.Package, pin.Version, arch, err)
+					testskip.Skipf(t, "%s %s unavailable (or set FIPS140_TEST_SYMVERS_%s): %v", pin.Package, pin.Version, arch, err)
 				}
 				path = filepath.Join(dir, "usr/src", pin.Package, "Module.symvers")
 			}

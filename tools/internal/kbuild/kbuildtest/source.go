@@ -10,6 +10,7 @@ import (
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
+	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
 // RealMakefiles are the crypto Makefiles of linux-source-7.2 the tests
@@ -52,7 +53,7 @@ func Source(t testing.TB) string {
 	}
 	pkg, err := debpkg.Extract(debpkg.Source)
 	if err != nil {
-		t.Skipf("%s unavailable (set FIPS140_TEST_KERNEL_SOURCE, or allow the download): %v", debpkg.Source.Package, err)
+		testskip.Skipf(t, "%s unavailable (set FIPS140_TEST_KERNEL_SOURCE, or allow the download): %v", debpkg.Source.Package, err)
 	}
 	dir := pkg + ".crypto"
 	if _, err := os.Stat(filepath.Join(dir, ".done")); err == nil {
@@ -60,7 +61,7 @@ func Source(t testing.TB) string {
 	}
 	tar, err := exec.LookPath("tar")
 	if err != nil {
-		t.Skipf("no tar to open %s (set FIPS140_TEST_KERNEL_SOURCE): %v", sourceTarball, err)
+		testskip.Skipf(t, "no tar to open %s (set FIPS140_TEST_KERNEL_SOURCE): %v", sourceTarball, err)
 	}
 	tmp := dir + ".tmp"
 	os.RemoveAll(tmp)

@@ -3,6 +3,8 @@
 load(":actions/compile.bzl", "emit_compile", "module_defines")
 load(":providers.bzl", "CryptoObjsInfo", "KernelConfigInfo", "KernelHeadersInfo")
 
+visibility("//rules/...")
+
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
 _ATTRS = {
@@ -24,12 +26,12 @@ def _crypto_api_stubs_impl(ctx):
     # As the seed's Makefile: fips140-api-main.o (obj-y) and
     # fips140-api-fips.o (crypto-objs-y, so part of module fips140).
     outs = {}
-    for side, defines in [
-        ("main", module_defines(name + "_main", name + "_main", module = False)),
-        ("fips", module_defines(name + "_fips", "fips140") + ["FIPS_MODULE=1"]),
+    for side, kbuild_defines, defines in [
+        ("main", module_defines(name + "_main", name + "_main", module = False), []),
+        ("fips", module_defines(name + "_fips", "fips140"), ["FIPS_MODULE=1"]),
     ]:
         outs[side] = ctx.actions.declare_file("_objs/%s/%s-%s.o" % (name, name, side))
-        emit_compile(ctx, toolchain = toolchain, headers = headers, src = ctx.file.src, out = outs[side], defines = defines, copts = ctx.attr.copts, hdrs = depset(ctx.files.hdrs))
+        emit_compile(ctx, toolchain = toolchain, headers = headers, src = ctx.file.src, out = outs[side], kbuild_defines = kbuild_defines, defines = defines, copts = ctx.attr.copts, hdrs = depset(ctx.files.hdrs))
     return [
         # The vmlinux side, for vmlinux_with_fips140's srcs.
         DefaultInfo(files = depset([outs["main"]])),

@@ -1,8 +1,9 @@
 """The crypto_objs rule: one `crypto-objs-$(CONFIG_X) += name.o` entry."""
 
 load(":actions/compile.bzl", "emit_compile", "module_defines")
-load(":actions/helpers.bzl", "HELPER_ATTRS")
 load(":providers.bzl", "CryptoObjsInfo", "KernelConfigInfo", "KernelHeadersInfo")
+
+visibility("//rules/...")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
@@ -19,7 +20,7 @@ _ATTRS = {
     "part_copts": attr.string_list_dict(doc = "Flags for one part (`CFLAGS_part.o`), keyed by the source's basename."),
     "part_copts_remove": attr.string_list_dict(doc = "Flags taken out of the kernel's and the toolchain's flags for one part (`CFLAGS_REMOVE_part.o`), keyed by the source's basename."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".c", ".S"], doc = "The parts in link order: one source for `name.o`, several for a composite (`name-y := a.o b.o`)."),
-} | HELPER_ATTRS
+}
 
 # The seed marks every object of a crypto-objs-m module with this section.
 _MARKER = """\
@@ -79,10 +80,14 @@ def _crypto_objs_impl(ctx):
         defines.append("FIPS_MODULE=1")
     elif mode == "module":
         modname, module = ctx.label.name, True
-        defines.append("FIPS140_CRYPTO_OBJS_M=1")
-        marker = ctx.actions.declare_file("_objs/%s/fips140-crypto-module-marker.h" % ctx.label.name)
-        ctx.actions.write(marker, _MARKER)
-        includes.append(marker)
+
+        # The seed's Makefile.build marks =m crypto only under
+        # CRYPTO_FIPS140_EXTMOD; without it they are plain modules.
+        if config.extmod:
+            defines.append("FIPS140_CRYPTO_OBJS_M=1")
+            marker = ctx.actions.declare_file("_objs/%s/fips140-crypto-module-marker.h" % ctx.label.name)
+            ctx.actions.write(marker, _MARKER)
+            includes.append(marker)
     else:
         modname, module = ctx.label.name, False
     if mode == "fips140" and ctx.attr.init_style == "upstream":
@@ -102,7 +107,8 @@ def _crypto_objs_impl(ctx):
             headers = headers,
             src = src,
             out = obj,
-            defines = module_defines(stem, modname, module) + defines,
+            kbuild_defines = module_defines(stem, modname, module),
+            defines = defines,
             copts = ctx.attr.copts + ctx.attr.part_copts.get(src.basename, []),
             copts_remove = ctx.attr.copts_remove + ctx.attr.part_copts_remove.get(src.basename, []),
             hdrs = depset(ctx.files.hdrs),
@@ -128,8 +134,9 @@ crypto_objs = rule(
 - `=y` with CRYPTO_FIPS140_EXTMOD: compiled as part of module fips140 (`-DMODULE`,
   KBUILD_MODNAME fips140, `-DFIPS_MODULE=1`); fips140_ko links it in link order.
 - `=y` without it: an ordinary built-in object for vmlinux.
-- `=m`: compiled as module `name` with `-DFIPS140_CRYPTO_OBJS_M=1` and the
-  `.fips140_crypto_marker` section; fips140_ko links it into `name.ko`.
+- `=m`: compiled as module `name`, with CRYPTO_FIPS140_EXTMOD also with
+  `-DFIPS140_CRYPTO_OBJS_M=1` and the `.fips140_crypto_marker` section (as the
+  seed's Makefile.build); fips140_ko links it into `name.ko`.
 - `=n`: nothing.""",
     attrs = _ATTRS,
     provides = [CryptoObjsInfo],

@@ -3,6 +3,8 @@
 load(":debian_kernel.bzl", "debian_kernel")
 load(":debian_package.bzl", "debian_packages")
 
+visibility("//rules/...")
+
 _packages_tag = tag_class(
     doc = "Debian packages to fetch into one tree, repository `name`.",
     attrs = {

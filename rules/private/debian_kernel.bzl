@@ -12,6 +12,8 @@ kbuild package's scripts/Makefile.lib and the .config, as kbuild derives them.
 load(":debian_package.bzl", "fetch_debs")
 load(":kernel_config_repo.bzl", "parse_kconfig")
 
+visibility("//rules/...")
+
 # Flags kbuild gives each object; fips140_ko and crypto_objs add their own.
 _PER_OBJECT_PREFIXES = ["-DMODULE", "-DKBUILD_BASENAME=", "-DKBUILD_MODNAME=", "-D__KBUILD_MODNAME=", "-DKBUILD_MODFILE="]
 

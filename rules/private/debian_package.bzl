@@ -5,6 +5,8 @@ the host's apt sources (or RULES_FIPS140_DEBIAN_MIRROR), and the package is
 pinned by its pool path and sha256, so any mirror serves the same bytes.
 """
 
+visibility("//rules/...")
+
 _MIRROR_ENV = "RULES_FIPS140_DEBIAN_MIRROR"
 
 def _words(line):

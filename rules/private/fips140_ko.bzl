@@ -1,22 +1,30 @@
 """The fips140_ko rule: the standalone FIPS 140 module and the `=m` crypto modules."""
 
+load(":actions/archive.bzl", "emit_archive")
 load(":actions/compile.bzl", "emit_compile", "module_defines")
-load(":actions/helpers.bzl", "HELPER_ATTRS", "before_objtool", "emit_archive", "emit_gen_main", "emit_link_ko", "emit_modpost", "emit_partial_link", "finish_objtool")
+load(":actions/gen_main.bzl", "emit_gen_main")
+load(":actions/link_ko.bzl", "emit_link_ko")
+load(":actions/modpost.bzl", "emit_modpost")
+load(":actions/objtool.bzl", "before_objtool", "finish_objtool")
+load(":actions/partial_link.bzl", "emit_partial_link")
+load(":actions/tools.bzl", "ARCHIVER_ATTRS", "LDWRAP_ATTRS", "MODPOST_ATTRS")
 load(":providers.bzl", "CryptoObjsInfo", "Fips140ModuleInfo", "KernelConfigInfo", "KernelHeadersInfo")
+
+visibility("//rules/...")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
 _ATTRS = {
-    "generate_main": attr.bool(default = True, doc = "Generate fips140's main file, which runs the parts' inits in link order (and the seed's initcall levels). Turn off when a crypto_objs provides the seed's own fips140 main."),
+    "generate_main": attr.bool(default = True, doc = "Generate fips140's main file, which runs the parts' inits in link order (and the seed's initcall levels). Off: no main is generated, and one of the parts must define the module's init and exit itself (no test builds such a module: the seed's own fips140 main is kernel code this project does not carry)."),
     "kernel": attr.label(mandatory = True, providers = [KernelHeadersInfo], doc = "The kernel_headers to build against."),
     "kernel_config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config; it must enable CRYPTO_FIPS140_EXTMOD."),
     "objs": attr.label_list(mandatory = True, providers = [CryptoObjsInfo], doc = "The crypto_objs targets in link order, which is initcall order."),
-} | HELPER_ATTRS
+} | ARCHIVER_ATTRS | LDWRAP_ATTRS | MODPOST_ATTRS
 
 def _link_module(ctx, *, toolchain, headers, dir, name, obj, mod_c):
     mod_o = ctx.actions.declare_file("%s/%s.mod.o" % (dir, name))
     pre = before_objtool(ctx, headers = headers, out = mod_o)
-    emit_compile(ctx, toolchain = toolchain, headers = headers, src = mod_c, out = pre, defines = module_defines(name + "_mod", name))
+    emit_compile(ctx, toolchain = toolchain, headers = headers, src = mod_c, out = pre, kbuild_defines = module_defines(name + "_mod", name))
     finish_objtool(ctx, headers = headers, pre = pre, out = mod_o)
     ko = ctx.actions.declare_file("%s/%s.ko" % (dir, name))
     emit_link_ko(ctx, toolchain = toolchain, headers = headers, obj = obj, mod_o = mod_o, out = ko)
@@ -47,7 +55,7 @@ def _fips140_ko_impl(ctx):
             out = main_c,
         )
         main_o = ctx.actions.declare_file(fips_dir + "/fips140-main.o")
-        emit_compile(ctx, toolchain = toolchain, headers = headers, src = main_c, out = main_o, defines = module_defines("fips140_main", "fips140") + ["FIPS_MODULE=1"])
+        emit_compile(ctx, toolchain = toolchain, headers = headers, src = main_c, out = main_o, kbuild_defines = module_defines("fips140_main", "fips140"), defines = ["FIPS_MODULE=1"])
         objects.append(main_o)
 
     archive = ctx.actions.declare_file(fips_dir + "/crypto-module.a")
@@ -64,8 +72,10 @@ def _fips140_ko_impl(ctx):
     emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, external = headers.external_modules, strip_prefix = strip_prefix)
     ko = _link_module(ctx, toolchain = toolchain, headers = headers, dir = fips_dir, name = "fips140", obj = fips140_o, mod_c = fips140_mod_c)
 
+    # What the seed's crypto/fips140/Makefile writes: the one module that
+    # its fips140 modpost pass reads (-T), fips140 itself.
     order = ctx.actions.declare_file(fips_dir + "/.fips140.order")
-    ctx.actions.write(order, "".join(["crypto/%s.o\n" % i.name for i in parts]))
+    ctx.actions.write(order, "crypto/fips140/fips140.o\n")
 
     # The =m crypto modules: a second, normal modpost pass that also knows
     # fips140's exports, as kbuild's main modpost runs after the fips140 one.

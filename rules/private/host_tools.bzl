@@ -6,6 +6,8 @@ tree names a machine's paths (the generated repository's scripts do); their
 versions are recorded so that a build's provenance can name them.
 """
 
+visibility("//rules/...")
+
 # Each flavour: tool names per architecture, and the flags that go with them.
 def _flavours(gcc_version, llvm_version):
     return {

@@ -1,6 +1,7 @@
 """The kernel_build rule: a kernel from unmodified sources, built by kbuild inside one action."""
 
 load(":actions/kbuild.bzl", "emit_kbuild")
+load(":actions/tools.bzl", "LDWRAP_ATTRS")
 load(":kernel_headers.bzl", "kernel_headers_info")
 load(":providers.bzl", "KernelBuildInfo", "KernelHeadersInfo")
 
@@ -19,7 +20,6 @@ _ATTRS = {
     "source": attr.label(mandatory = True, allow_single_file = [".tar.xz", ".tar.gz", ".tar"], doc = "The kernel source tarball, e.g. Debian linux-source's `linux-source-7.2.tar.xz`."),
     "source_prefix": attr.string(doc = "The tarball's top directory, stripped when it is unpacked."),
     "_kbuild": attr.label(default = "//tools/kbuild", executable = True, cfg = "exec"),
-    "_ldwrap": attr.label(default = "//tools/ldwrap", executable = True, cfg = "exec"),
 }
 
 def _outputs(ctx, arch):
@@ -117,7 +117,7 @@ against the ones kbuild uses for a probe module), `module.lds`, `.module-common.
 vmlinux.symvers (modpost reads it as Module.symvers) and, on x86_64 with objtool, its objtool. The output group `kbuild`
 holds what the final link takes: vmlinux.o, `.vmlinux.export.o`,
 `init/version-timestamp.o`, vmlinux.lds, scripts/kallsyms and sorttable.""",
-    attrs = _ATTRS,
+    attrs = _ATTRS | LDWRAP_ATTRS,
     provides = [KernelBuildInfo, KernelHeadersInfo],
     toolchains = [_TOOLCHAIN],
 )

@@ -2,6 +2,8 @@
 
 load(":providers.bzl", "KernelConfigInfo")
 
+visibility("//rules/...")
+
 def _is_y(values, symbol):
     return values.get(symbol, "n") == "y"
 
@@ -41,7 +43,7 @@ def _arch(values):
     return None
 
 _ATTRS = {
-    "min_key_length": attr.int(default = 80, doc = "The shortest CONFIG_CRYPTO_FIPS140_HMAC_KEY accepted; the seed's help text asks for 80 characters."),
+    "min_key_length": attr.int(default = 80, doc = "The shortest CONFIG_CRYPTO_FIPS140_HMAC_KEY accepted, here and by the HMAC action of every vmlinux_with_fips140 that uses this config; the seed's help text asks for 80 characters."),
     "src": attr.label(mandatory = True, allow_single_file = True, doc = "The .config file."),
     "values": attr.string_dict(mandatory = True, doc = "The .config's values, symbol without `CONFIG_` to value. The `kernel_config` module extension reads them from `src`."),
 }
@@ -57,6 +59,7 @@ def _kernel_config_impl(ctx):
         extmod = _is_y(values, "CRYPTO_FIPS140_EXTMOD"),
         extmod_source = _is_y(values, "CRYPTO_FIPS140_EXTMOD_SOURCE"),
         file = ctx.file.src,
+        min_key_length = ctx.attr.min_key_length,
         values = values,
     )]
 

@@ -1,5 +1,7 @@
 """A repository that reads a kernel .config into a kernel_config target."""
 
+visibility("//rules/...")
+
 def _unquote(path, lineno, raw):
     # kconfig writes strings in double quotes with \\ and \" escaped.
     if not (len(raw) >= 2 and raw.startswith("\"") and raw.endswith("\"")):

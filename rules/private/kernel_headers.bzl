@@ -1,8 +1,11 @@
 """The kernel_headers rule: what module objects of one kernel build against."""
 
 load(":actions/compile.bzl", "emit_compile", "module_defines")
-load(":actions/helpers.bzl", "before_objtool", "finish_objtool")
+load(":actions/objtool.bzl", "before_objtool", "finish_objtool")
+load(":actions/tools.bzl", "LDWRAP_ATTRS")
 load(":providers.bzl", "KernelHeadersInfo")
+
+visibility("//rules/...")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
@@ -78,7 +81,7 @@ def kernel_headers_info(ctx, *, toolchain, module_common_c, **fields):
         headers = compiling,
         src = module_common_c,
         out = pre,
-        defines = module_defines("module_common", "module_common"),
+        kbuild_defines = module_defines("module_common", "module_common"),
     )
     finish_objtool(ctx, headers = compiling, pre = pre, out = common)
     return KernelHeadersInfo(module_common_o = common, **fields)
@@ -86,7 +89,7 @@ def kernel_headers_info(ctx, *, toolchain, module_common_c, **fields):
 kernel_headers = rule(
     implementation = _kernel_headers_impl,
     doc = "A kernel's headers, compile flags, module.lds and Module.symvers (and its objtool and resolve_btfids), for building modules against it with the target platform's kernel toolchain.",
-    attrs = _ATTRS | {"_ldwrap": attr.label(default = "//tools/ldwrap", executable = True, cfg = "exec")},
+    attrs = _ATTRS | LDWRAP_ATTRS,
     provides = [KernelHeadersInfo],
     toolchains = [_TOOLCHAIN],
 )

@@ -2,6 +2,9 @@
 
 load(":providers.bzl", "KernelToolchainInfo")
 
+# Loaded by the BUILD file of @kernel_tools, which host_tools.bzl generates.
+visibility("public")
+
 _ATTRS = {
     "arch": attr.string(mandatory = True, values = ["x86_64", "arm64"], doc = "The kernel ARCH this toolchain builds for."),
     "cc": attr.label(mandatory = True, allow_single_file = True, executable = True, cfg = "exec", doc = "The C compiler driver."),

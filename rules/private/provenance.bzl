@@ -2,6 +2,8 @@
 
 load(":providers.bzl", "CryptoObjsInfo", "KernelHeadersInfo")
 
+visibility("//rules/...")
+
 _InputsInfo = provider(
     doc = "Private to provenance_aspect: what building a target read.",
     fields = {

@@ -1,5 +1,7 @@
 """Providers of rules_fips140. Every field is documented; add one only with a reason."""
 
+visibility("//rules/...")
+
 KernelToolchainInfo = provider(
     doc = "The tools and base flags that build kernel objects for one architecture.",
     fields = {
@@ -26,6 +28,7 @@ KernelConfigInfo = provider(
         "extmod": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD=y, i.e. crypto-objs-y go into fips140.ko.",
         "extmod_source": "bool: CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE=y, i.e. a prebuilt module is embedded.",
         "file": "File: the .config itself, for actions that read it (the HMAC key).",
+        "min_key_length": "int: the shortest CONFIG_CRYPTO_FIPS140_HMAC_KEY accepted; the HMAC action enforces the same minimum.",
         "values": "dict: symbol without `CONFIG_` to its value: `y`, `m`, `n`, or a string/number as written, strings unquoted.",
     },
 )
@@ -77,10 +80,10 @@ Fips140ModuleInfo = provider(
     doc = "A built fips140.ko and the `=m` crypto modules built beside it.",
     fields = {
         "arch": "The kernel ARCH the module is for.",
-        "crypto_modules": "list of Files: the `=m` crypto modules (`crypto/<name>.ko`), each marked with `.fips140_crypto_marker`.",
+        "crypto_modules": "list of Files: the `=m` crypto modules (`crypto/<name>.ko`), each marked with `.fips140_crypto_marker` when the config sets CRYPTO_FIPS140_EXTMOD.",
         "kernel": "KernelHeadersInfo: the kernel the module was built against; vmlinux_with_fips140 takes its resolve_btfids for module BTF.",
         "ko": "File: `crypto/fips140/fips140.ko`, the bytes the HMAC covers.",
-        "order": "File: `crypto/fips140/.fips140.order`, the crypto objects linked into fips140, one per line, in link order.",
+        "order": "File: `crypto/fips140/.fips140.order`, as the seed writes it: the module list of fips140's modpost pass, `crypto/fips140/fips140.o`.",
         "symvers": "File: `crypto/fips140/.fips140.symvers`, fips140's exports (without vmlinux's), from modpost -c.",
     },
 )

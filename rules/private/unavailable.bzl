@@ -1,5 +1,8 @@
 """A toolchain target that fails, with its reason, only when it is used."""
 
+# Loaded by the BUILD file of @kernel_tools, which host_tools.bzl generates.
+visibility("public")
+
 def _unavailable_toolchain_impl(ctx):
     fail(ctx.attr.reason)
 

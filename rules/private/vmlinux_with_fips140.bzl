@@ -1,10 +1,16 @@
 """The vmlinux_with_fips140 rule: vmlinux carrying fips140.ko and its HMAC."""
 
 load(":actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
-load(":actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
+load(":actions/embed.bzl", "emit_embed")
+load(":actions/hmac.bzl", "emit_hmac")
 load(":actions/link_kernel.bzl", "emit_link_kernel")
+load(":actions/link_vmlinux.bzl", "emit_link_vmlinux")
+load(":actions/tools.bzl", "EMBED_ATTRS", "HMAC_ATTRS", "LDWRAP_ATTRS")
+load(":embedded.bzl", "EMBEDDED")
 load(":provenance.bzl", "PROVENANCE_ATTRS", "emit_provenance", "provenance_aspect")
 load(":providers.bzl", "Fips140ModuleInfo", "KernelBuildInfo", "KernelConfigInfo")
+
+visibility("//rules/...")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
@@ -20,7 +26,7 @@ _ATTRS = {
     "prebuilt": attr.label_list(allow_files = [".ko"], doc = "With CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE: the seed's `fips140_build/`, a certified `crypto/fips140/fips140.ko` and any prebuilt `=m` modules (`crypto/<name>.ko`). The prebuilt fips140.ko is embedded and HMAC'd instead of `module`'s, and prebuilt `=m` modules replace the fresh ones of the same name."),
     "srcs": attr.label_list(allow_files = [".o", ".a"], aspects = [provenance_aspect], doc = "vmlinux's objects: a vmlinux.o-like relocatable (and any archives), in link order. With `lds`; or give `kernel` instead."),
     "strict_btf": attr.bool(doc = "With CONFIG_DEBUG_INFO_BTF_MODULES=y: fail the build when the module BTF made against the relinked vmlinux differs from the BTF it embeds. By default that is a warning, as the seed prints \"Module BTF differs\"."),
-} | HELPER_ATTRS | BTF_ATTRS | PROVENANCE_ATTRS
+} | EMBED_ATTRS | HMAC_ATTRS | LDWRAP_ATTRS | BTF_ATTRS | PROVENANCE_ATTRS
 
 def _prebuilt(ctx, config):
     """Returns the prebuilt fips140.ko (or None) and the prebuilt =m modules by basename."""
@@ -50,19 +56,19 @@ def _vmlinux_with_fips140_impl(ctx):
     arch = toolchain.arch
 
     hmac = ctx.actions.declare_file(name + "/crypto/fips140/.fips140.hmac")
-    emit_hmac(ctx, config = config.file, module = certified, out = hmac)
+    emit_hmac(ctx, config = config.file, min_key_length = config.min_key_length, module = certified, out = hmac)
 
     # The blobs' own _binary_* symbols must not clash with the bounds that the
     # placement script defines, so they are named after "...-blob". A
     # prebuilt module is checked to be fips140 for this architecture.
     ko_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-embedded.o")
-    emit_embed(ctx, arch = arch, blob = certified, name = "fips140-ko-blob", section = ".fips140_module_data", out = ko_obj, check_module = "fips140" if prebuilt_ko else "")
+    emit_embed(ctx, arch = arch, blob = certified, name = "fips140-ko-blob", section = EMBEDDED["fips140-ko"].input_section, out = ko_obj, check_module = "fips140" if prebuilt_ko else "")
     hmac_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-digest.o")
-    emit_embed(ctx, arch = arch, blob = hmac, name = "fips140-hmac-blob", section = ".fips140_digest", out = hmac_obj)
+    emit_embed(ctx, arch = arch, blob = hmac, name = "fips140-hmac-blob", section = EMBEDDED["fips140-hmac"].input_section, out = hmac_obj)
     nonfips140_obj = None
     if config.dual_version:
         nonfips140_obj = ctx.actions.declare_file(name + "/crypto/fips140/nonfips140-embedded.o")
-        emit_embed(ctx, arch = arch, blob = module.ko, name = "ko-blob", prefix = "nonfips140_", section = ".nonfips140_module_data", out = nonfips140_obj)
+        emit_embed(ctx, arch = arch, blob = module.ko, name = "ko-blob", prefix = "nonfips140_", section = EMBEDDED["nonfips140-ko"].input_section, out = nonfips140_obj)
 
     vmlinux = ctx.actions.declare_file(name + "/vmlinux")
     btf_outputs = []

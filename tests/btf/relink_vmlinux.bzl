@@ -7,7 +7,16 @@ load("//rules:defs.bzl", "Fips140ModuleInfo", "KernelConfigInfo")
 load("//rules/private:actions/btf.bzl", "BTF_ATTRS", "btf_module", "emit_module_btf")
 
 # buildifier: disable=bzl-visibility
-load("//rules/private:actions/helpers.bzl", "HELPER_ATTRS", "emit_embed", "emit_hmac", "emit_link_vmlinux")
+load("//rules/private:actions/embed.bzl", "emit_embed")
+
+# buildifier: disable=bzl-visibility
+load("//rules/private:actions/hmac.bzl", "emit_hmac")
+
+# buildifier: disable=bzl-visibility
+load("//rules/private:actions/link_vmlinux.bzl", "emit_link_vmlinux")
+
+# buildifier: disable=bzl-visibility
+load("//rules/private:actions/tools.bzl", "EMBED_ATTRS", "HMAC_ATTRS", "LDWRAP_ATTRS")
 
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
@@ -16,7 +25,8 @@ def _impl(ctx):
     module = ctx.attr.module[Fips140ModuleInfo]
     name = ctx.label.name
     hmac = ctx.actions.declare_file(name + "/crypto/fips140/.fips140.hmac")
-    emit_hmac(ctx, config = ctx.attr.kernel_config[KernelConfigInfo].file, module = module.ko, out = hmac)
+    config = ctx.attr.kernel_config[KernelConfigInfo]
+    emit_hmac(ctx, config = config.file, min_key_length = config.min_key_length, module = module.ko, out = hmac)
     ko_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-embedded.o")
     emit_embed(ctx, arch = toolchain.arch, blob = module.ko, name = "fips140-ko-blob", section = ".fips140_module_data", out = ko_obj)
     hmac_obj = ctx.actions.declare_file(name + "/crypto/fips140/fips140-digest.o")
@@ -54,6 +64,6 @@ relink_vmlinux = rule(
         "relink_srcs": attr.label_list(allow_files = [".o"]),
         "srcs": attr.label_list(mandatory = True, allow_files = [".o"]),
         "strict_btf": attr.bool(),
-    } | HELPER_ATTRS | BTF_ATTRS,
+    } | EMBED_ATTRS | HMAC_ATTRS | LDWRAP_ATTRS | BTF_ATTRS,
     toolchains = [_TOOLCHAIN],
 )

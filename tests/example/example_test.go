@@ -422,3 +422,36 @@ func baseHas(base *ebtf.Spec, id ebtf.TypeID) bool {
 	_, err := base.TypeByID(id)
 	return err == nil
 }
+
+// TestShortKeyMinimum: a kernel_config's min_key_length reaches the HMAC
+// action. The example linked with a 32-character key, whose kernel_config
+// sets min_key_length = 32, carries that key's digest: the verifier accepts
+// it with the same minimum and refuses the key with the default of 80.
+func TestShortKeyMinimum(t *testing.T) {
+	if os.Getenv("TEST_SRCDIR") == "" {
+		testskip.Skipf(t, "runs under bazel test, which builds the example")
+	}
+	vmlinux := ""
+	for _, p := range strings.Fields(os.Getenv("SHORT_KEY_FILES")) {
+		if strings.HasSuffix(p, "/vmlinux_short_key/vmlinux") {
+			vmlinux = runfile(t, p)
+		}
+	}
+	if vmlinux == "" {
+		t.Fatalf("no vmlinux_short_key/vmlinux in SHORT_KEY_FILES %q", os.Getenv("SHORT_KEY_FILES"))
+	}
+	config := runfile(t, os.Getenv("SHORT_KEY_CONFIG"))
+	var verify struct {
+		OK bool `json:"ok"`
+	}
+	if err := json.Unmarshal(tool(t, "FIPS140", "verify", "--json", "--min-key-len", "32", "--config", config, vmlinux), &verify); err != nil {
+		t.Fatal(err)
+	}
+	if !verify.OK {
+		t.Errorf("fips140 verify --min-key-len 32: not ok")
+	}
+	out, err := exec.Command(runfile(t, os.Getenv("FIPS140")), "verify", "--config", config, vmlinux).CombinedOutput()
+	if want := "the HMAC key is 32 characters long; at least 80 are required"; err == nil || !strings.Contains(string(out), want) {
+		t.Errorf("fips140 verify with the default minimum: %v, %q; want a failure saying %q", err, out, want)
+	}
+}

@@ -49,6 +49,11 @@ def _fips140_ko_impl(ctx):
     kos = _by_mnemonic(env, "KernelLinkModule")
     names = sorted([_args(a)[_args(a).index("-o") + 1].split("/")[-1] for a in kos])
     asserts.equals(env, ["fips140.ko", "toy_cipher.ko"], names)
+
+    # As the seed's crypto/fips140/Makefile writes it: the one module.
+    orders = [a for a in analysistest.target_actions(env) if a.mnemonic == "FileWrite" and a.outputs.to_list()[0].basename == ".fips140.order"]
+    asserts.equals(env, 1, len(orders))
+    asserts.equals(env, "crypto/fips140/fips140.o\n", orders[0].content)
     return analysistest.end(env)
 
 fips140_ko_test = analysistest.make(

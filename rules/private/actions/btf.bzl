@@ -7,6 +7,13 @@ against the relinked vmlinux and says "Module BTF differs" when the two
 differ. The module's bytes, which the HMAC covers, never change.
 """
 
+load("//rules/private:embedded.bzl", "EMBEDDED")
+
+visibility([
+    "//rules/private/...",
+    "//tests/btf/...",
+])
+
 BTF_ATTRS = {
     "_btfsplit": attr.label(default = "//tools/btfsplit", executable = True, cfg = "exec"),
 }
@@ -22,7 +29,10 @@ def btf_module(name, ko, prefix = ""):
     Returns:
       A struct for emit_module_btf's modules.
     """
-    return struct(name = name, ko = ko, section = "." + name + "_btf", prefix = prefix, flag = name + "-btf")
+    flag = name + "-btf"
+    if flag not in EMBEDDED:
+        fail("btf_module: no embedded BTF section for %r" % name)
+    return struct(name = name, ko = ko, section = EMBEDDED[flag].input_section, prefix = prefix, flag = flag)
 
 def _args(ctx):
     args = ctx.actions.args()

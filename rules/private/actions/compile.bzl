@@ -1,5 +1,7 @@
 """Emits a kernel C/assembler compile."""
 
+visibility("//rules/private/...")
+
 # Reproducible debug info: the compiler records its working directory
 # (DW_AT_comp_dir), an absolute path that differs with the output base and
 # with each sandbox. gcc and clang take $PWD for it when $PWD names the
@@ -30,7 +32,7 @@ def module_defines(basename, modname, module = True):
         defines.append('KBUILD_MODFILE="crypto/%s"' % modname)
     return defines
 
-def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], copts_remove = [], hdrs = depset(), includes = []):
+def emit_compile(ctx, *, toolchain, headers, src, out, kbuild_defines, defines = [], copts = [], copts_remove = [], hdrs = depset(), includes = []):
     """Compiles one source into an object with the kernel's flags.
 
     Args:
@@ -39,8 +41,12 @@ def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], copt
       headers: KernelHeadersInfo.
       src: the .c or .S File.
       out: the object File to write.
-      defines: list of NAME[=VALUE] strings.
-      copts: extra flags, after the kernel's (CFLAGS_obj.o).
+      kbuild_defines: what kbuild adds after an object's own flags
+        (module_defines: -DMODULE, KBUILD_BASENAME, KBUILD_MODNAME).
+      defines: NAME[=VALUE] strings the seed adds to KBUILD_CFLAGS
+        (FIPS_MODULE, FIPS140_CRYPTO_OBJS_M): after the kernel's flags,
+        before the object's own.
+      copts: the object's own flags (CFLAGS_obj.o), after the kernel's.
       copts_remove: flags dropped from the toolchain's and the kernel's
         (CFLAGS_REMOVE_obj.o).
       hdrs: depset of the object's own headers.
@@ -49,9 +55,13 @@ def emit_compile(ctx, *, toolchain, headers, src, out, defines, copts = [], copt
     args = ctx.actions.args()
     args.add_all([f for f in toolchain.cc_flags if f not in copts_remove])
     args.add_all([f for f in headers.cflags if f not in copts_remove])
+
+    # kbuild's c_flags order: KBUILD_CFLAGS (with the seed's additions),
+    # CFLAGS_obj.o, then -DMODULE and the KBUILD_* names.
     args.add_all(defines, format_each = "-D%s")
     args.add_all(includes, before_each = "-include")
     args.add_all(copts)
+    args.add_all(kbuild_defines, format_each = "-D%s")
     args.add_all(REPRODUCIBLE_COPTS)
     args.add("-c", src)
     args.add("-o", out)

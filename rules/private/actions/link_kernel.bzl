@@ -1,5 +1,7 @@
 """Emits the final link of a kernel_build's vmlinux, as link-vmlinux.sh does, with the fips140 blobs."""
 
+load("//rules/private:embedded.bzl", "EMBEDDED")
+
 visibility("//rules/private/...")
 
 # Where the seed's vmlinux.lds.S puts the blobs: the output section they go
@@ -40,6 +42,8 @@ def emit_link_kernel(ctx, *, toolchain, kernel, embedded, out, unstripped, syste
     args.add("-headers", kernel.headers.path)
     args.add_all(toolchain.cc_flags + kernel.aflags, format_each = "-ccflag=%s")
     for flag, obj in sorted(embedded.items()):
+        if flag not in EMBEDDED:
+            fail("embedded: %r is not one of %s" % (flag, sorted(EMBEDDED)))
         args.add("-" + flag, obj)
     args.add("-unstripped", unstripped)
     args.add("-system-map", system_map)

@@ -150,6 +150,19 @@ func Judge(l *Log, e Expect) *Verdict {
 		}
 	}
 
+	// After the rmmods no module of the boot may be left: not the loaded
+	// ones, and not the one that had to fail.
+	if mods, ok := l.Sections[SectionModules]; !ok {
+		v.fail("the serial log has no %s section", SectionModules)
+	} else {
+		for _, line := range strings.Split(mods, "\n") {
+			name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+			if name != "" && (isLoaded[name] || name == e.FIPSModule) {
+				v.fail("after rmmod, module %s is still in /proc/modules: %s", name, strings.TrimSpace(line))
+			}
+		}
+	}
+
 	if dmesg, ok := l.Sections[SectionDmesg]; !ok {
 		v.fail("the serial log has no %s section", SectionDmesg)
 	} else {

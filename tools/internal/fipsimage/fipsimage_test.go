@@ -34,7 +34,7 @@ func placement(pad bool) string {
 }
 
 // fakeModule is an ET_REL object whose only content is a .modinfo section.
-func fakeModule(t *testing.T, arch elf.Arch, modinfo string) []byte {
+func fakeModule(t testing.TB, arch elf.Arch, modinfo string) []byte {
 	t.Helper()
 	obj, err := elf.Blob{Arch: arch, Name: "m", Section: ".modinfo", Flags: "alloc,load,readonly,data,contents"}.Bytes([]byte(modinfo))
 	if err != nil {
@@ -229,4 +229,52 @@ func TestCheckBTF(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzOpen feeds arbitrary files to the reader behind `fips140 verify`,
+// `inspect` and `extract`. Whatever it accepts must be consistent: each
+// region's bytes are exactly its bounds, inside its section, and Verify
+// names every check it makes.
+func FuzzOpen(f *testing.F) {
+	module := fakeModule(f, elf.ARM64, "name=fips140\x00")
+	for _, b := range []elf.Blob{
+		{Arch: elf.ARM64, Name: "fips140.ko", Section: ".fips140_embedded"},
+		{Arch: elf.X86_64, Name: "x", Section: ".fips140_embedded"},
+		{Arch: elf.X86_64, Name: "fips140.hmac", Section: ".fips140_digest"},
+	} {
+		obj, err := b.Bytes(module)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(obj)
+	}
+	f.Add(module)
+	f.Add([]byte("hello"))
+	k := key()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "vmlinux")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		img, err := Open(path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, r := range img.Regions {
+			if uint64(len(r.Data)) != r.EndAddr-r.StartAddr || r.Size() == 0 {
+				t.Errorf("region %s: %d bytes for [%#x, %#x)", r.Name, len(r.Data), r.StartAddr, r.EndAddr)
+			}
+			if r.StartAddr < r.SectionAddr || r.EndAddr > r.SectionAddr+r.SectionSize {
+				t.Errorf("region %s [%#x, %#x) outside its section [%#x, +%#x)", r.Name, r.StartAddr, r.EndAddr, r.SectionAddr, r.SectionSize)
+			}
+		}
+		for _, c := range Verify(img, k) {
+			if c.Name == "" {
+				t.Errorf("Verify made a check without a name: %+v", c)
+			}
+		}
+	})
 }

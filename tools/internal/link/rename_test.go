@@ -18,7 +18,7 @@ import (
 	"github.com/rules-fips140/rules_fips140/tools/internal/realtool"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ and rules/private/embedded.bzl")
 
 // partSource is an upstream-style module source as the compiler sees it
 // for a module: module_init and module_exit make init_module and

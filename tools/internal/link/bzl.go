@@ -13,7 +13,7 @@ func EmbeddedBzl() string {
 	var b strings.Builder
 	b.WriteString(`"""The blobs vmlinux_with_fips140 embeds: generated from tools/internal/link.EmbeddedKinds.
 
-Do not edit: regenerate with `+"`go test ./tools/internal/link -run TestEmbeddedBzl -update`"+`.
+Do not edit: regenerate with ` + "`go test ./tools/internal/link -run TestEmbeddedBzl -update`" + `.
 """
 
 visibility("//rules/private/...")

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
+	"github.com/rules-fips140/rules_fips140/tools/internal/golden"
 	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
 
@@ -115,20 +116,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.golden)
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("out.o differs from %s (go test -update rewrites it)", golden)
-			}
+			golden.Check(t, tc.golden, got, *update)
 			st, err := os.Stat(filepath.Join(dir, "out.o"))
 			if err != nil || st.Mode().Perm() != 0o644 {
 				t.Errorf("out.o mode %v, %v; want 0644", st.Mode(), err)

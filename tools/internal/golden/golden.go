@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Check compares got with testdata/name; with update it writes got there
@@ -27,7 +30,12 @@ func Check(t testing.TB, name string, got []byte, update bool) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; got:\n%s\n(run go test -update to accept)", path, got)
+	if bytes.Equal(got, want) {
+		return
 	}
+	if utf8.Valid(got) && utf8.Valid(want) {
+		t.Errorf("%s differs from the golden file (-want +got):\n%s\n(run go test -update to accept)", path, cmp.Diff(string(want), string(got)))
+		return
+	}
+	t.Errorf("%s differs from the golden file: %d bytes, got %d (run go test -update to accept)", path, len(want), len(got))
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rules-fips140/rules_fips140/tools/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the parser's output")
@@ -39,21 +40,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := dump(c)
-			golden := strings.TrimSuffix(in, ".config") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./tools/internal/kconfig -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s\nfix with: go test ./tools/internal/kconfig -update", golden, diff)
-			}
+			golden.Check(t, strings.TrimSuffix(filepath.Base(in), ".config")+".golden", []byte(dump(c)), *update)
 		})
 	}
 }

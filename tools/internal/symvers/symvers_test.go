@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rules-fips140/rules_fips140/tools/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -38,20 +39,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append(got, '\n')
-			golden := strings.TrimSuffix(in, ".symvers") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("Parse(%s) mismatch (-want +got):\n%s", in, diff)
-			}
+			golden.Check(t, name+".golden", append(got, '\n'), *update)
 
 			var out bytes.Buffer
 			if err := Write(&out, exports); err != nil {

@@ -62,6 +62,12 @@ func KeyFromConfig(path string, minLen int, warn func(string)) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
+	return KeyFromParsedConfig(cfg, path, minLen, warn)
+}
+
+// KeyFromParsedConfig is KeyFromConfig for a .config the caller has parsed
+// already (path names it in messages), so a tool parses it once.
+func KeyFromParsedConfig(cfg *kconfig.Config, path string, minLen int, warn func(string)) (Key, error) {
 	s, err := cfg.String(KeySymbol)
 	if errors.Is(err, kconfig.ErrNotFound) {
 		return Key{}, fmt.Errorf("%s: no %s%s: the kernel config does not set the FIPS 140 HMAC key (is CONFIG_CRYPTO_FIPS140_EXTMOD enabled?)", path, kconfig.Prefix, KeySymbol)

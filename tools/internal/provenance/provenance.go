@@ -309,7 +309,7 @@ func configParams(path, sum string) (map[string]any, error) {
 			fips[kconfig.Prefix+sym] = e.Value
 		}
 	}
-	key, err := integrity.KeyFromConfig(path, 0, nil)
+	key, err := integrity.KeyFromParsedConfig(cfg, path, 0, nil)
 	if err != nil {
 		return nil, err
 	}

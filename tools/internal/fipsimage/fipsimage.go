@@ -9,6 +9,7 @@ import (
 	"bytes"
 	delf "debug/elf"
 	"fmt"
+	"io"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/btf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
@@ -79,6 +80,20 @@ func Open(path string) (*Image, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return read(path, f)
+}
+
+// Read reads the embedded blobs of the size bytes of r, an ELF file that
+// messages call path.
+func Read(path string, r io.ReaderAt, size int64) (*Image, error) {
+	f, err := elf.NewFile(path, r, size, elf.Want{})
+	if err != nil {
+		return nil, err
+	}
+	return read(path, f)
+}
+
+func read(path string, f *elf.File) (*Image, error) {
 	syms, err := f.Symbols()
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the symbol table: %w", path, err)

@@ -54,25 +54,8 @@ func workspaceRoot(t *testing.T) string {
 func sourceFiles(t *testing.T, root string, keep func(name string) bool) []string {
 	t.Helper()
 	var files []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
-			return filepath.SkipDir
-		}
-		// A nested module (an e2e scenario) is a user's workspace, written
-		// as a user would; it is not this tree's to format.
-		if d.IsDir() && path != root {
-			if _, err := os.Stat(filepath.Join(path, "MODULE.bazel")); err == nil {
-				return filepath.SkipDir
-			}
-		}
-		if d.Type()&fs.ModeSymlink != 0 || d.IsDir() {
-			return nil
-		}
-		if keep(name) {
+	err := walkTree(root, false, func(path string) error {
+		if keep(filepath.Base(path)) {
 			files = append(files, path)
 		}
 		return nil
@@ -81,6 +64,30 @@ func sourceFiles(t *testing.T, root string, keep func(name string) bool) []strin
 		t.Fatal(err)
 	}
 	return files
+}
+
+// walkTree calls visit on each regular file under root outside hidden and
+// testdata directories; nested modules (e2e scenarios, written as a user
+// would write them) are left out unless withNested.
+func walkTree(root string, withNested bool, visit func(path string) error) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() && path != root && !withNested {
+			if _, err := os.Stat(filepath.Join(path, "MODULE.bazel")); err == nil {
+				return filepath.SkipDir
+			}
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		return visit(path)
+	})
 }
 
 func isStarlark(name string) bool {
@@ -184,27 +191,14 @@ func TestElfOutsideTestdata(t *testing.T) {
 // elfOutsideTestdata lists, relative to root, the ELF files outside
 // testdata and hidden directories, and counts the files it read.
 func elfOutsideTestdata(root string) (found []string, checked int, err error) {
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() && path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
-			return filepath.SkipDir
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
+	err = walkTree(root, true, func(path string) error {
 		checked++
 		elf, err := isELF(path)
-		if err != nil {
-			return err
-		}
 		if elf {
 			rel, _ := filepath.Rel(root, path)
 			found = append(found, rel)
 		}
-		return nil
+		return err
 	})
 	return found, checked, err
 }

@@ -61,9 +61,11 @@ func outerBuild(t *testing.T) (execroot string, sums map[string]map[string]outpu
 			}
 			rel, _ := filepath.Rel(root, path)
 			sums[p][rel] = output{nested.SHA256File(t, path), path}
-			if real, err := filepath.EvalSymlinks(path); err == nil && execroot == "" {
-				if i := strings.Index(real, "/bazel-out/"); i >= 0 {
-					execroot = real[:i]
+			if execroot == "" {
+				if real, err := filepath.EvalSymlinks(path); err == nil {
+					if i := strings.Index(real, "/bazel-out/"); i >= 0 {
+						execroot = real[:i]
+					}
 				}
 			}
 			return nil

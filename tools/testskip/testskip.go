@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/rules-fips140/rules_fips140/tools/internal/junit"
 )
 
 // AllowEnv names the variable that lets Skipf skip instead of failing.
@@ -47,5 +49,5 @@ func Skipf(t testing.TB, format string, args ...any) {
 // Allowed skips the test for an allow-listed reason, with detail.
 func Allowed(t testing.TB, r Reason, detail string) {
 	t.Helper()
-	t.Skipf("allowed skip (%s): %s", r, detail)
+	t.Skipf("%s%s): %s", junit.AllowedMarker, r, detail)
 }

@@ -5,12 +5,14 @@ package example
 
 import (
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -454,5 +456,78 @@ func TestShortKeyMinimum(t *testing.T) {
 	out, err := exec.Command(runfile(t, os.Getenv("FIPS140")), "verify", "--config", config, vmlinux).CombinedOutput()
 	if want := "the HMAC key is 32 characters long; at least 80 are required"; err == nil || !strings.Contains(string(out), want) {
 		t.Errorf("fips140 verify with the default minimum: %v, %q; want a failure saying %q", err, out, want)
+	}
+}
+
+// TestCompilersAgree checks that the gcc build (GNU ld) and the clang build
+// (ld.lld) lay out each of the example's vmlinux images alike: the same
+// allocated sections in the same address order, with the fips140 blobs
+// together, right after the read-only data and the notes and right before
+// the script's .got or .data.
+func TestCompilersAgree(t *testing.T) {
+	if os.Getenv("TEST_SRCDIR") == "" {
+		testskip.Skipf(t, "runs under bazel test, which builds the example")
+	}
+	for _, arch := range []string{"X86_64", "ARM64"} {
+		gcc, clang := outputs(t, arch+"_GCC_FILES"), outputs(t, arch+"_CLANG_FILES")
+		for _, image := range []string{"vmlinux", "vmlinux_btf", "vmlinux_dual", "vmlinux_dual_btf", "vmlinux_extmod_source", "vmlinux_extmod_source_btf"} {
+			t.Run(arch+"/"+image, func(t *testing.T) {
+				p := image + "/vmlinux"
+				if gcc[p] == "" || clang[p] == "" {
+					t.Fatalf("no %s in the gcc or the clang build", p)
+				}
+				g, c := sectionOrder(t, gcc[p]), sectionOrder(t, clang[p])
+				if strings.Join(g, " ") != strings.Join(c, " ") {
+					t.Errorf("allocated sections differ:\n gcc:   %s\n clang: %s", g, c)
+				}
+				checkBlobsPlaced(t, gcc[p], g)
+			})
+		}
+	}
+}
+
+// sectionOrder lists the non-empty allocated sections of the ELF file at
+// path, by address.
+func sectionOrder(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var alloc []*elf.Section
+	for _, s := range f.Sections {
+		if s.Flags&elf.SHF_ALLOC != 0 && s.Size > 0 {
+			alloc = append(alloc, s)
+		}
+	}
+	slices.SortStableFunc(alloc, func(a, b *elf.Section) int { return cmp.Compare(a.Addr, b.Addr) })
+	var names []string
+	for _, s := range alloc {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// checkBlobsPlaced checks that the blob sections in order are contiguous,
+// follow the read-only data (.rodata or .notes) and precede .got or .data.
+func checkBlobsPlaced(t *testing.T, path string, order []string) {
+	t.Helper()
+	first, last := -1, -1
+	for i, name := range order {
+		if strings.Contains(name, "fips140_") {
+			if first < 0 {
+				first = i
+			} else if last != i-1 {
+				t.Errorf("%s: blob sections are not together: %s", path, order)
+			}
+			last = i
+		}
+	}
+	if first < 1 || last+1 >= len(order) {
+		t.Fatalf("%s: blobs at the edge of the image: %s", path, order)
+	}
+	if before, after := order[first-1], order[last+1]; !slices.Contains([]string{".rodata", ".notes"}, before) || !slices.Contains([]string{".got", ".data"}, after) {
+		t.Errorf("%s: blobs between %s and %s, want after the read-only data and before .got or .data: %s", path, before, after, order)
 	}
 }

@@ -10,7 +10,7 @@
 //	                    [-insert before:SECTION|after:SECTION] [-r] [-ldflag FLAG]... -o OUT INPUT...
 //	ldwrap link-kernel  -ld LD -nm NM -cc CC -objcopy OBJCOPY -kallsyms K -sorttable S -mksysmap M
 //	                    -config .config -link-cmd .vmlinux.unstripped.cmd -kernel-lds vmlinux.lds
-//	                    -anchor SECTION -headers DIR -ccflag FLAG... -fips140-ko OBJ -fips140-hmac OBJ
+//	                    [-anchor SECTION] -headers DIR -ccflag FLAG... -fips140-ko OBJ -fips140-hmac OBJ
 //	                    [-nonfips140-ko OBJ] [-unstripped OUT] [-system-map OUT] [-image OUT] -work DIR -o vmlinux OBJ...
 //	ldwrap objtool      -objtool OBJTOOL -arg=ARG... -o OUT IN
 //	ldwrap gen-main     [-selftest-wait FUNC] [-initcalls] -o fips140-main.c OBJ...
@@ -154,7 +154,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		fs.StringVar(&k.Config, "config", "", "the kernel's resolved .config")
 		fs.StringVar(&k.LinkCmd, "link-cmd", "", "kbuild's .vmlinux.unstripped.cmd (the linker flags)")
 		fs.StringVar(&k.LDS, "kernel-lds", "", "the kernel's vmlinux.lds")
-		fs.StringVar(&k.Anchor, "anchor", "", "the output section the blobs go right before")
+		fs.StringVar(&k.Anchor, "anchor", "", "the output section the blobs go right before, or a comma-separated list of which the script's first is taken (default: the seed's)")
 		fs.StringVar(&k.Headers, "headers", "", "kernel_build's headers tree (@SRC@, @OBJ@ in -ccflag)")
 		fs.Var((*stringList)(&k.CCFlags), "ccflag", "an assembler flag for the kallsyms table (repeatable)")
 		fs.StringVar(&k.Unstripped, "unstripped", "", "where to write vmlinux.unstripped")
@@ -176,7 +176,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			}
 			return need(k.LD != "", "-ld", k.NM != "", "-nm", k.CC != "", "-cc", k.Objcopy != "", "-objcopy",
 				k.Kallsyms != "", "-kallsyms", k.Mksysmap != "", "-mksysmap", k.Config != "", "-config",
-				k.LinkCmd != "", "-link-cmd", k.LDS != "", "-kernel-lds", k.Anchor != "", "-anchor",
+				k.LinkCmd != "", "-link-cmd", k.LDS != "", "-kernel-lds",
 				k.Headers != "", "-headers", k.Work != "", "-work", fs.NArg() > 0, "input objects")
 		}
 	case "objtool":

@@ -57,7 +57,7 @@ func TestParseArgs(t *testing.T) {
 	}
 	got := strings.Join(wantV.Args(elf.X86_64, link.KindsFor(true, false), "placement.lds", "vmlinux"), " ")
 	wantArgs := "-m elf_x86_64 -z noexecstack --no-warn-rwx-segments --build-id=sha1 --emit-relocs -z max-page-size=0x200000 " +
-		"-T placement.lds -T vmlinux.lds -o vmlinux vmlinux.o ko.o hmac.o"
+		"-T placement.lds -o vmlinux vmlinux.o ko.o hmac.o"
 	if got != wantArgs {
 		t.Errorf("link-vmlinux command line:\n got %s\nwant %s", got, wantArgs)
 	}

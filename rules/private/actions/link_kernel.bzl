@@ -4,11 +4,6 @@ load("//rules/private:embedded.bzl", "EMBEDDED")
 
 visibility("//rules/private/...")
 
-# Where the seed's vmlinux.lds.S puts the blobs: the output section they go
-# right before (x86_64: after X86_ALIGN_RODATA_END; arm64: after RO_DATA,
-# before HYPERVISOR_RODATA_SECTIONS when KVM has them, else before .got).
-ANCHORS = {"arm64": ".hyp.rodata,.got", "x86_64": ".data"}
-
 def emit_link_kernel(ctx, *, toolchain, kernel, embedded, out, unstripped, system_map, image = None):
     """Links vmlinux from the kernel's objects and the embedded blobs, with kallsyms, sorttable and the strip step.
 
@@ -38,7 +33,6 @@ def emit_link_kernel(ctx, *, toolchain, kernel, embedded, out, unstripped, syste
     args.add("-config", kernel.config)
     args.add("-link-cmd", kernel.link_cmd)
     args.add("-kernel-lds", kernel.lds)
-    args.add("-anchor", ANCHORS[kernel.arch])
     args.add("-headers", kernel.headers.path)
     args.add_all(toolchain.cc_flags + kernel.aflags, format_each = "-ccflag=%s")
     for flag, obj in sorted(embedded.items()):

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
+	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
 	"github.com/rules-fips140/rules_fips140/tools/internal/link"
 	"github.com/rules-fips140/rules_fips140/tools/internal/shellwords"
@@ -32,9 +33,8 @@ type Options struct {
 	// .vmlinux.unstripped.cmd, which holds KBUILD_LDFLAGS and LDFLAGS_vmlinux.
 	Config, LinkCmd string
 	// LDS is the kernel's preprocessed vmlinux.lds; Anchor the output
-	// section the blobs go right before (.data on x86_64; on arm64
-	// ".hyp.rodata,.got": the first of a comma-separated list that the
-	// script has).
+	// section the blobs go right before (the first of a comma-separated
+	// list that the script has); "" for the seed's (link.SeedAnchors).
 	LDS, Anchor string
 	// Objects are vmlinux.o, .vmlinux.export.o and init/version-timestamp.o.
 	Objects []string
@@ -95,7 +95,15 @@ func Link(o Options) error {
 	if err != nil {
 		return err
 	}
-	placed, err := InsertBefore(o.LDS, script, firstAnchor(script, o.Anchor), kinds)
+	anchor := o.Anchor
+	if anchor == "" {
+		arch, err := configArch(o.Config, on)
+		if err != nil {
+			return err
+		}
+		anchor = link.SeedAnchors(arch)
+	}
+	placed, err := link.InsertBefore(o.LDS, script, anchor, kinds)
 	if err != nil {
 		return err
 	}
@@ -207,16 +215,15 @@ func Link(o Options) error {
 	return nil
 }
 
-// firstAnchor picks the first of the comma-separated output sections that
-// the script has, or the last one (whose absence InsertBefore reports).
-func firstAnchor(script []byte, anchors string) string {
-	list := strings.Split(anchors, ",")
-	for _, a := range list {
-		if _, err := findOutputSection(string(script), a); err == nil {
-			return a
-		}
+// configArch is the kernel's architecture, as its .config says.
+func configArch(config string, on func(string) bool) (elf.Arch, error) {
+	switch {
+	case on("X86_64"):
+		return elf.X86_64, nil
+	case on("ARM64"):
+		return elf.ARM64, nil
 	}
-	return list[len(list)-1]
+	return 0, fmt.Errorf("%s: neither CONFIG_X86_64 nor CONFIG_ARM64 is set", config)
 }
 
 // linkFlags reads KBUILD_LDFLAGS and LDFLAGS_vmlinux from kbuild's

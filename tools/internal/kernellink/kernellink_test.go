@@ -1,7 +1,6 @@
 package kernellink
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,92 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/rules-fips140/rules_fips140/tools/internal/link"
 	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
-}
-
-func TestInsertBefore(t *testing.T) {
-	kinds := link.EmbeddedKinds()[:2]
-	for _, tc := range []struct{ in, anchor string }{
-		{"x86_64.lds", ".data"},
-		{"arm64.lds", ".got"},
-	} {
-		script, err := os.ReadFile(filepath.Join("testdata", tc.in))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := InsertBefore(tc.in, script, tc.anchor, kinds)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.in, err)
-		}
-		golden(t, tc.in+".golden", got)
-	}
-}
-
-func TestInsertBeforeErrors(t *testing.T) {
-	kinds := link.EmbeddedKinds()[:1]
-	for _, tc := range []struct{ script, want string }{
-		{"SECTIONS { .text : { *(.text) } }", "no output section .data"},
-		{"SECTIONS { .text : { *(.data) } .data : {} .data : {} }", "appears twice"},
-		{"SECTIONS { /* .data : { */ .text : {} }", "no output section .data"},
-		{"SECTIONS { /* open", "unterminated comment"},
-		{"SECTIONS { .data : { } } }", "unbalanced }"},
-	} {
-		_, err := InsertBefore("bad.lds", []byte(tc.script), ".data", kinds)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bad.lds") {
-			t.Errorf("InsertBefore(%q) = %v, want an error naming bad.lds with %q", tc.script, err, tc.want)
-		}
-	}
-}
-
-func FuzzInsertBefore(f *testing.F) {
-	for _, name := range []string{"x86_64.lds", "arm64.lds"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(string(data))
-	}
-	kinds := link.EmbeddedKinds()[:2]
-	f.Fuzz(func(t *testing.T, script string) {
-		out, err := InsertBefore("fuzz.lds", []byte(script), ".data", kinds)
-		if err != nil {
-			return
-		}
-		// Inserting keeps every byte of the script, and the anchor is found
-		// again after the inserted sections.
-		if len(out) <= len(script) {
-			t.Fatalf("output shorter than input")
-		}
-		again, err := findOutputSection(string(out), ".data")
-		if err != nil {
-			t.Fatalf("anchor lost after insertion: %v", err)
-		}
-		if !strings.HasSuffix(string(out), script[again-(len(out)-len(script)):]) {
-			t.Fatalf("the script after the anchor changed")
-		}
-	})
-}
 
 // A System.map-like nm output with a line for each of mksysmap's deletions.
 const nmOutput = `ffffffff81000000 T _text
@@ -185,13 +100,4 @@ func FuzzSymbolFilter(f *testing.F) {
 			t.Fatalf("filtering twice changed the result")
 		}
 	})
-}
-
-func TestFirstAnchor(t *testing.T) {
-	script := []byte("SECTIONS { .rodata : { } .got : { *(.got) } .data : { } }")
-	for anchors, want := range map[string]string{".hyp.rodata,.got": ".got", ".data": ".data", ".got,.data": ".got", ".x,.y": ".y"} {
-		if got := firstAnchor(script, anchors); got != want {
-			t.Errorf("firstAnchor(%q) = %q, want %q", anchors, got, want)
-		}
-	}
 }

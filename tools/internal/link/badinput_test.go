@@ -250,14 +250,14 @@ func TestLinkerFailure(t *testing.T) {
 	v := vmlinuxInputs(t, dir, elf.X86_64)
 	v.LD = Tool{Path: tc.ld}
 	v.KernelLDS = filepath.Join(dir, "vmlinux.lds")
-	if err := os.WriteFile(v.KernelLDS, []byte("SECTIONS {\n\t.text : { *(.text) \n}\n"), 0o644); err != nil {
+	if err := os.WriteFile(v.KernelLDS, []byte("SECTIONS {\n\t.text : { *(.text) = ; }\n\t.data : { *(.data) }\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := v.Link()
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{v.KernelLDS + ":", "syntax error", "command: "} {
+	for _, want := range []string{v.KernelLDS + ":2:", "syntax error", "command: "} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}

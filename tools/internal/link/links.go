@@ -135,9 +135,8 @@ func (v Vmlinux) Placement(arch elf.Arch) (Placement, error) {
 	return p, nil
 }
 
-// Args is the linker command line, with script the placement script's path.
-// The INSERT script comes before the kernel's: GNU ld looks the anchor up
-// in the scripts read so far only if the whole script was read later.
+// Args is the linker command line, with script the path of the one script
+// that places the blobs (Script).
 func (v Vmlinux) Args(arch elf.Arch, kinds []Embedded, script, out string) []string {
 	args := v.LD.archFlags(arch)
 	args = append(args, "--build-id=sha1")
@@ -146,9 +145,6 @@ func (v Vmlinux) Args(arch elf.Arch, kinds []Embedded, script, out string) []str
 	}
 	args = append(args, v.LDFlags...)
 	args = append(args, "-T", script)
-	if v.KernelLDS != "" {
-		args = append(args, "-T", v.KernelLDS)
-	}
 	args = append(args, "-o", out)
 	args = append(args, v.Inputs...)
 	for _, k := range kinds {
@@ -157,6 +153,30 @@ func (v Vmlinux) Args(arch elf.Arch, kinds []Embedded, script, out string) []str
 		}
 	}
 	return args
+}
+
+// Script is the linker script of the link. With KernelLDS, it is that
+// script with the blobs' sections written in before the anchor
+// (InsertBefore; SeedAnchors unless Insert names one), so GNU ld and ld.lld
+// place them alike. Without it, it is p's INSERT script for the linker's
+// default one, where the two linkers differ (docs/ldwrap.md).
+func (v Vmlinux) Script(arch elf.Arch, p Placement) (string, error) {
+	if v.KernelLDS == "" {
+		return p.Script(), nil
+	}
+	if !p.Before {
+		return "", fmt.Errorf("-insert after:%s: with -kernel-lds %s the blobs are written in before one of its sections; use before:SECTION", p.Anchor, v.KernelLDS)
+	}
+	lds, err := os.ReadFile(v.KernelLDS)
+	if err != nil {
+		return "", err
+	}
+	anchors := p.Anchor
+	if v.Insert == "" {
+		anchors = SeedAnchors(arch)
+	}
+	placed, err := InsertBefore(v.KernelLDS, lds, anchors, p.Kinds)
+	return string(placed), err
 }
 
 // Link checks the inputs and the embedded objects and links. It returns the
@@ -190,9 +210,19 @@ func (v Vmlinux) Link() (warnings string, err error) {
 	if err := checkEmbedded(v.Embedded, p.Kinds); err != nil {
 		return "", err
 	}
-	err = withScript(v.Out, "placement", p.Script(), func(script string) error {
+	script, err := v.Script(arch, p)
+	if err != nil {
+		return "", err
+	}
+	err = withScript(v.Out, "placement", script, func(script string) error {
 		return atomicfile.Produce(v.Out, func(tmp string) error {
 			warnings, err = v.LD.Run(v.Args(arch, p.Kinds, script, tmp))
+			var te *ToolError
+			if v.KernelLDS != "" && errors.As(err, &te) {
+				// The written-in script keeps the kernel script's line
+				// numbers: name the file the user has.
+				te.Stderr = strings.ReplaceAll(te.Stderr, script, v.KernelLDS)
+			}
 			return err
 		})
 	})

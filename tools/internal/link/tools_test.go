@@ -233,3 +233,22 @@ func sameBytes(t *testing.T, a, b string) {
 		t.Errorf("%s and %s differ: linking twice is not deterministic", a, b)
 	}
 }
+
+// findLLD returns a host-runnable ld.lld (one binary for every target), or
+// skips: FIPS140_TEST_LLD, else PATH, else the FIPS140_TEST_CHROOT root.
+func findLLD(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("FIPS140_TEST_LLD"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("ld.lld"); err == nil {
+		return p
+	}
+	if root := os.Getenv(chrootEnv); root != "" {
+		if st, err := os.Stat(filepath.Join(root, "usr/bin/ld.lld")); err == nil && !st.IsDir() {
+			return loaderWrapper(t, root, "ld.lld")
+		}
+	}
+	testskip.Skipf(t, "no ld.lld: set FIPS140_TEST_LLD (or %s to a root that has it)", chrootEnv)
+	return ""
+}

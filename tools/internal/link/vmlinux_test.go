@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/elf"
 )
@@ -257,4 +260,82 @@ func checkRefs(t *testing.T, f *elf.File, syms map[string]delf.Symbol, kinds []E
 			t.Errorf("fips140_refs[%d] = %#x, want %s = %#x", i, got, name, syms[name].Value)
 		}
 	}
+}
+
+// TestLinkersAgree links the same inputs with the kernel-like script through
+// GNU ld and through ld.lld, and checks that both put every blob in the same
+// place: the same allocated sections around it, in the same order, and the
+// blob's distance from the end of the read-only data (__end_rodata) alike.
+// With an INSERT script they differed (GNU ld put the blobs before the
+// __end_rodata assignment, ld.lld after it).
+func TestLinkersAgree(t *testing.T) {
+	lld := findLLD(t)
+	for _, arch := range elf.Arches() {
+		t.Run(arch.String(), func(t *testing.T) {
+			tc := findToolchain(t, arch)
+			kinds := KindsFor(true, true)
+			dir := t.TempDir()
+			v := Vmlinux{KernelLDS: "testdata/kernel-like.lds", BTF: true, Dual: true, Embedded: map[string]string{}}
+			v.Inputs = []string{tc.compile(t, dir, "vmlinux", vmlinuxSource(kinds))}
+			for i, k := range kinds {
+				v.Embedded[k.Flag] = writeBlob(t, dir, arch, k, blobData(byte(i*40), 1001+i*13))
+			}
+			layouts := map[string][]string{}
+			for name, ld := range map[string]Tool{"GNU ld": {Path: tc.ld}, "ld.lld": {Path: lld, LLD: true}} {
+				v.LD, v.Out = ld, filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+				if _, err := v.Link(); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				layouts[name] = blobLayout(t, v.Out, kinds)
+			}
+			if diff := cmp.Diff(layouts["GNU ld"], layouts["ld.lld"]); diff != "" {
+				t.Errorf("GNU ld and ld.lld place the blobs differently (-GNU ld +ld.lld):\n%s", diff)
+			}
+		})
+	}
+}
+
+// blobLayout describes where the blobs sit in the executable at path: for
+// each, the allocated sections before and after it and its offset from
+// __end_rodata.
+func blobLayout(t *testing.T, path string, kinds []Embedded) []string {
+	t.Helper()
+	f, err := elf.Open(path, elf.Want{Type: delf.ET_EXEC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var endRodata uint64
+	for _, s := range syms {
+		if s.Name == "__end_rodata" {
+			endRodata = s.Value
+		}
+	}
+	var alloc []*delf.Section
+	for _, s := range f.Sections {
+		if s.Flags&delf.SHF_ALLOC != 0 && s.Size > 0 {
+			alloc = append(alloc, s)
+		}
+	}
+	sort.SliceStable(alloc, func(i, j int) bool { return alloc[i].Addr < alloc[j].Addr })
+	var out []string
+	for _, k := range kinds {
+		i := slices.IndexFunc(alloc, func(s *delf.Section) bool { return s.Name == k.OutputSection })
+		if i < 0 {
+			t.Fatalf("%s: no %s", path, k.OutputSection)
+		}
+		before, after := "(start)", "(end)"
+		if i > 0 {
+			before = alloc[i-1].Name
+		}
+		if i+1 < len(alloc) {
+			after = alloc[i+1].Name
+		}
+		out = append(out, fmt.Sprintf("%s after %s, before %s, at __end_rodata%+d", k.OutputSection, before, after, int64(alloc[i].Addr-endRodata)))
+	}
+	return out
 }

@@ -34,10 +34,6 @@ type options struct {
 // unsupported lists modpost flags whose features this modpost lacks; it
 // refuses them rather than produce different output.
 var unsupported = map[string]string{
-	"m": "CONFIG_MODVERSIONS (-m)",
-	"b": "basic modversions (-b)",
-	"x": "extended modversions (-x)",
-	"a": "srcversion for all modules (-a)",
 	"t": "trimming unused exports (-t)",
 	"u": "the unused-exports whitelist (-u)",
 	"d": "namespace dependency files (-d)",
@@ -54,6 +50,10 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.cfg.AllowMissingNSImports, "N", false, "namespaces that are not imported are warnings")
 	fs.BoolVar(&o.cfg.Crypto, "c", false, "crypto module mode: skip unresolved symbols; leave vmlinux out of -o")
 	fs.BoolVar(&o.ignoreMissing, "n", false, "ignore missing object files")
+	fs.BoolVar(&o.cfg.Modversions, "m", false, "CONFIG_MODVERSIONS: CRCs from <mod>.mod and .<obj>.o.cmd #SYMVER lines")
+	fs.BoolVar(&o.cfg.BasicVersions, "b", false, "write the __versions table (CONFIG_BASIC_MODVERSIONS)")
+	fs.BoolVar(&o.cfg.ExtendedVersions, "x", false, "write the extended version tables (CONFIG_EXTENDED_MODVERSIONS)")
+	fs.BoolVar(&o.cfg.AllSrcversions, "a", false, "srcversion for all modules (CONFIG_MODULE_SRCVERSION_ALL)")
 	fs.Bool("W", false, "extra warnings (accepted, no effect)")
 	fs.Func("i", "read a Module.symvers `file` (repeatable)", func(s string) error {
 		o.symversIn = append(o.symversIn, s)
@@ -150,11 +150,12 @@ func run(opts options, stderr io.Writer) int {
 	for _, d := range res.Diags {
 		fmt.Fprint(stderr, d.String())
 	}
-	if res.Failed {
-		return 1
-	}
+	// After an error, ModC holds the files modpost wrote before it.
 	if err := modpost.WriteModCFiles(res.ModC); err != nil {
 		return fail(err)
+	}
+	if res.Failed {
+		return 1
 	}
 	if opts.symversOut != "" {
 		var b strings.Builder

@@ -36,8 +36,12 @@ func TestParseArgs(t *testing.T) {
 }
 
 func TestParseArgsRefusesUnsupported(t *testing.T) {
-	for _, flag := range []string{"-m", "-b", "-x", "-a", "-t", "-E"} {
-		_, err := parseArgs([]string{"-M", flag, "a.o"}, &bytes.Buffer{})
+	for _, flag := range []string{"-t", "-E", "-u", "-d"} {
+		args := []string{"-M", flag, "a.o"}
+		if flag == "-u" || flag == "-d" {
+			args = []string{"-M", flag + "=x", "a.o"}
+		}
+		_, err := parseArgs(args, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), "not supported") {
 			t.Errorf("parseArgs with %s: err = %v, want 'not supported'", flag, err)
 		}

@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// modC generates <mod>.mod.c as Linux 7.2's modpost does (write_mod_c_file)
-// for a kernel without MODVERSIONS: the module header, the exported symbols
-// with their flags, and the depends list.
+// modC generates <mod>.mod.c as Linux 7.2's modpost does (write_mod_c_file):
+// the module header, the exported symbols with their flags (and CRCs), the
+// version tables, the depends list, the device aliases and srcversion.
+// Like modpost it warns about missing CRCs as it goes.
 func (r *run) modC(m *module) []byte {
 	var b bytes.Buffer
 	b.WriteString("#include <linux/module.h>\n" +
@@ -54,14 +55,31 @@ func (r *run) modC(m *module) []byte {
 		fmt.Fprintf(&b, "KSYMTAB_%s(%s, \"%s\");\n", kind, s.name, s.namespace)
 		fmt.Fprintf(&b, "SYMBOL_FLAGS(%s, 0x%02x);\n", s.name, flags)
 	}
+	if r.cfg.Modversions {
+		b.WriteString("\n")
+		for _, s := range m.exports {
+			if !s.crcValid {
+				r.warnf("EXPORT symbol \"%s\" [%s.ko] version generation failed, symbol will not be versioned.\n"+
+					"Is \"%s\" prototyped in <asm/asm-prototypes.h>?\n", s.name, m.name, s.name)
+			}
+			fmt.Fprintf(&b, "SYMBOL_CRC(%s, 0x%08x);\n", s.name, s.crc)
+		}
+	}
+	if r.cfg.BasicVersions {
+		r.versions(&b, m)
+	}
+	if r.cfg.ExtendedVersions {
+		r.extendedVersions(&b, m)
+	}
 
 	b.WriteString("\nMODULE_INFO(depends, \"")
 	seen := map[*module]bool{}
 	first := true
-	for _, owner := range m.owners {
-		if owner == nil || owner.isVmlinux || seen[owner] {
+	for _, imp := range m.imports {
+		if imp == nil || imp.owner.isVmlinux || seen[imp.owner] {
 			continue
 		}
+		owner := imp.owner
 		seen[owner] = true
 		if !first {
 			b.WriteByte(',')
@@ -72,7 +90,75 @@ func (r *run) modC(m *module) []byte {
 	b.WriteString("\");\n")
 
 	b.WriteString("\n")
+	for _, a := range m.aliases {
+		fmt.Fprintf(&b, "MODULE_ALIAS(\"%s\");\n", a)
+	}
+	if m.srcversion != "" {
+		fmt.Fprintf(&b, "\nMODULE_INFO(srcversion, \"%s\");\n", m.srcversion)
+	}
 	return b.Bytes()
+}
+
+// versioned is an import with its CRC, named as the module names it.
+type versioned struct {
+	name string
+	crc  uint32
+}
+
+// versionedImports returns the resolved imports of m that have a CRC, in
+// order, warning about the others.
+func (r *run) versionedImports(m *module) []versioned {
+	var out []versioned
+	for i, imp := range m.imports {
+		if imp == nil {
+			continue
+		}
+		if !imp.crcValid {
+			r.warnf("\"%s\" [%s.ko] has no CRC!\n", m.undef[i].Name, m.name)
+			continue
+		}
+		out = append(out, versioned{m.undef[i].Name, imp.crc})
+	}
+	return out
+}
+
+// versions writes the __versions table (-b): { crc, "name" } per import.
+// A name of MODULE_NAME_LEN bytes or more does not fit: with -x it is
+// left to the extended tables, without it is an error that ends the table.
+func (r *run) versions(b *bytes.Buffer, m *module) {
+	b.WriteString("\n" +
+		"static const struct modversion_info ____versions[]\n" +
+		"__used __section(\"__versions\") = {\n")
+	for _, s := range r.versionedImports(m) {
+		if len(s.name) >= moduleNameLen {
+			if r.cfg.ExtendedVersions {
+				continue
+			}
+			r.errorf("too long symbol \"%s\" [%s.ko]\n", s.name, m.name)
+			break
+		}
+		fmt.Fprintf(b, "\t{ 0x%08x, \"%s\" },\n", s.crc, s.name)
+	}
+	b.WriteString("};\n")
+}
+
+// extendedVersions writes the -x tables: the CRCs, then the names, of the
+// same imports in the same order.
+func (r *run) extendedVersions(b *bytes.Buffer, m *module) {
+	imps := r.versionedImports(m)
+	b.WriteString("\n" +
+		"static const u32 ____version_ext_crcs[]\n" +
+		"__used __section(\"__version_ext_crcs\") = {\n")
+	for _, s := range imps {
+		fmt.Fprintf(b, "\t0x%08x,\n", s.crc)
+	}
+	b.WriteString("};\n" +
+		"static const char ____version_ext_names[]\n" +
+		"__used __section(\"__version_ext_names\") =\n")
+	for _, s := range imps {
+		fmt.Fprintf(b, "\t\"%s\\0\"\n", s.name)
+	}
+	b.WriteString(";\n")
 }
 
 // ksymFlagGPLOnly is KSYM_FLAG_GPL_ONLY from include/linux/module_symbol.h.

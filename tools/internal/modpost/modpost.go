@@ -2,9 +2,12 @@ package modpost
 
 import (
 	"debug/elf"
+	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/symvers"
 )
@@ -22,6 +25,17 @@ type Config struct {
 	// that Module.symvers holds "crypto/fips140" and not the build
 	// directory. The .mod.c files are still written next to the objects.
 	StripPrefix string
+
+	Modversions      bool // -m: read CRCs, write SYMBOL_CRC lines, import module_layout
+	BasicVersions    bool // -b: write the __versions table
+	ExtendedVersions bool // -x: write the __version_ext_crcs and __version_ext_names tables
+	AllSrcversions   bool // -a: srcversion for every module, not only those with MODULE_VERSION
+
+	// ReadFile reads kbuild's side files: <mod>.mod, .<obj>.o.cmd and,
+	// for srcversion, the sources they name. Paths are used as those
+	// files give them (relative ones against the working directory).
+	// nil means os.ReadFile.
+	ReadFile func(name string) ([]byte, error)
 }
 
 // SymversFile is a parsed Module.symvers given with -i.
@@ -31,13 +45,18 @@ type SymversFile struct {
 }
 
 // Diag is one message modpost prints: "ERROR: modpost: " or
-// "WARNING: modpost: " followed by Msg (which ends in a newline).
+// "WARNING: modpost: " followed by Msg (which ends in a newline), or Msg
+// alone when Plain is set (modpost's perror before it exits).
 type Diag struct {
 	Error bool
+	Plain bool
 	Msg   string
 }
 
 func (d Diag) String() string {
+	if d.Plain {
+		return d.Msg
+	}
 	if d.Error {
 		return "ERROR: modpost: " + d.Msg
 	}
@@ -50,8 +69,10 @@ type ModC struct {
 	Content []byte
 }
 
-// Result is what a modpost run produces. When Failed is set, modpost writes
-// no files.
+// Result is what a modpost run produces. When Failed is set, Symvers is
+// nil and ModC holds only the files modpost wrote before the first error
+// (an error found while writing a .mod.c stops that file and the later
+// ones; one found earlier stops them all).
 type Result struct {
 	Diags   []Diag
 	Failed  bool
@@ -71,13 +92,16 @@ type module struct {
 	isVmlinux bool
 	obj       *Object
 	exports   []*symbol
-	// resolved owner of each obj.Undefined entry, nil when unresolved
-	owners       []*module
-	gplCompat    bool
-	importedNS   []string
-	missingNS    []string
-	seen         bool
-	hasDeviceTbl bool
+	// undef is obj.Undefined, plus module_layout with -m.
+	undef []Undefined
+	// imports holds the export resolving each undef entry, nil when
+	// unresolved.
+	imports    []*symbol
+	gplCompat  bool
+	importedNS []string
+	missingNS  []string
+	aliases    []string // MODULE_ALIAS strings from device tables
+	srcversion string
 }
 
 type symbol struct {
@@ -87,6 +111,7 @@ type symbol struct {
 	namespace string
 	isFunc    bool
 	crc       uint32
+	crcValid  bool // a CRC was read (always for symvers files)
 }
 
 type run struct {
@@ -106,6 +131,39 @@ func (r *run) warnf(format string, args ...any) {
 	r.res.Diags = append(r.res.Diags, Diag{Msg: fmt.Sprintf(format, args...)})
 }
 
+// stop is panicked to end a run the way modpost exits at once.
+type stop struct{}
+
+// readSideFile reads one of kbuild's side files. On failure it ends the
+// run as modpost does: perror's message, exit status 1, no files written.
+func (r *run) readSideFile(name string) []byte {
+	read := r.cfg.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(name)
+	if err != nil {
+		r.res.Diags = append(r.res.Diags, Diag{Plain: true, Msg: name + ": " + strerror(err) + "\n"})
+		r.res.Failed = true
+		panic(stop{})
+	}
+	return data
+}
+
+// strerror returns the C library's text for the error number in err,
+// e.g. "No such file or directory".
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	s := errno.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
 func (r *run) log(isError bool, format string, args ...any) {
 	if isError {
 		r.errorf(format, args...)
@@ -118,6 +176,22 @@ func (r *run) log(isError bool, format string, args ...any) {
 // generates the .mod.c files and the symbol dump, as modpost -M does.
 // Objects are modules in the order given; their Path must end in ".o".
 func Run(cfg Config, dumps []SymversFile, objects []*Object) *Result {
+	r := &run{cfg: cfg}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				if _, ok := p.(stop); !ok {
+					panic(p)
+				}
+				r.res.ModC, r.res.Symvers = nil, nil
+			}
+		}()
+		r.run(dumps, objects)
+	}()
+	return &r.res
+}
+
+func (r *run) run(dumps []SymversFile, objects []*Object) {
 	n := 0
 	for _, d := range dumps {
 		n += len(d.Exports)
@@ -125,7 +199,7 @@ func Run(cfg Config, dumps []SymversFile, objects []*Object) *Result {
 	for _, o := range objects {
 		n += len(o.Exports)
 	}
-	r := &run{cfg: cfg, symbols: make(map[string]*symbol, n)}
+	r.symbols = make(map[string]*symbol, n)
 	for _, d := range dumps {
 		r.readDump(d)
 	}
@@ -156,16 +230,14 @@ func Run(cfg Config, dumps []SymversFile, objects []*Object) *Result {
 		if m.dumpFile != "" || m.isVmlinux {
 			continue
 		}
-		r.res.ModC = append(r.res.ModC, ModC{
-			Path:    strings.TrimSuffix(m.obj.Path, ".o") + ".mod.c",
-			Content: r.modC(m),
-		})
+		c := ModC{Path: strings.TrimSuffix(m.obj.Path, ".o") + ".mod.c", Content: r.modC(m)}
+		if !r.res.Failed {
+			r.res.ModC = append(r.res.ModC, c)
+		}
 	}
-	r.res.Symvers = r.dump()
-	if r.res.Failed {
-		r.res.ModC, r.res.Symvers = nil, nil
+	if !r.res.Failed {
+		r.res.Symvers = r.dump()
 	}
-	return &r.res
 }
 
 func (r *run) newModule(name string) *module {
@@ -198,7 +270,7 @@ func (r *run) readDump(d SymversFile) {
 			byName[e.Module] = m
 		}
 		s := r.addExport(m, e.Symbol, e.GPLOnly, e.Namespace)
-		s.crc = e.CRC
+		s.crc, s.crcValid = e.CRC, true
 	}
 }
 
@@ -210,7 +282,7 @@ func (r *run) addObject(o *Object) {
 	name := strings.TrimPrefix(strings.TrimSuffix(o.Path, ".o"), r.cfg.StripPrefix)
 	m := r.newModule(name)
 	m.obj = o
-	m.owners = make([]*module, len(o.Undefined))
+	m.undef = o.Undefined[:len(o.Undefined):len(o.Undefined)]
 	if m.isVmlinux {
 		r.errorf("%s: reading vmlinux objects is not supported; pass vmlinux's exports with -i\n", o.Path)
 		return
@@ -234,14 +306,16 @@ func (r *run) addObject(o *Object) {
 	if len(o.ModInfoValues("description")) == 0 {
 		r.warnf("missing MODULE_DESCRIPTION() in %s\n", o.Path)
 	}
-	for _, c := range o.Common {
-		r.warnf("\"%s\" [%s] is COMMON symbol\n", c, m.name)
-	}
-	if len(o.DeviceTables) > 0 {
-		r.errorf("%s: MODULE_DEVICE_TABLE (%s) is not supported: its aliases would be missing from the .mod.c\n", o.Path, o.DeviceTables[0])
-	}
-	if len(o.ModInfoValues("version")) > 0 {
-		r.errorf("%s: MODULE_VERSION is not supported: its srcversion would be missing from the .mod.c\n", o.Path)
+	// COMMON warnings and device tables, in symbol table order.
+	common, tables := o.Common, o.DeviceTables
+	for len(common) > 0 || len(tables) > 0 {
+		if len(tables) == 0 || (len(common) > 0 && common[0].SymIndex < tables[0].SymIndex) {
+			r.warnf("\"%s\" [%s] is COMMON symbol\n", common[0].Name, m.name)
+			common = common[1:]
+		} else {
+			r.addDeviceTable(m, tables[0])
+			tables = tables[1:]
+		}
 	}
 	for _, d := range o.Diags {
 		r.log(d.Error, "%s%s%s", m.name, d.Sep, d.Text)
@@ -250,12 +324,57 @@ func (r *run) addObject(o *Object) {
 		s := r.addExport(m, e.Name, e.GPLOnly, e.Namespace)
 		s.isFunc = e.IsFunc
 	}
+	// modpost names the side files after the object path, which is the
+	// module name unless StripPrefix is set.
+	modFile := strings.TrimSuffix(o.Path, ".o") + ".mod"
+	if len(o.ModInfoValues("version")) > 0 || r.cfg.AllSrcversions {
+		m.srcversion = r.srcVersion(modFile)
+	}
+	if r.cfg.Modversions {
+		// The kernel checks struct module's layout through this
+		// symbol's CRC.
+		m.undef = append(m.undef, Undefined{Name: "module_layout"})
+		r.readCRCs(m, modFile)
+	}
+}
+
+// readCRCs sets the CRCs of m's exports from the #SYMVER lines of the
+// .cmd files of the objects modFile lists.
+func (r *run) readCRCs(m *module, modFile string) {
+	if len(modFile) >= pathMax {
+		r.errorf("%s: too long path was truncated\n", modFile[:pathMax-1])
+		return
+	}
+	for _, obj := range ModObjects(r.readSideFile(modFile)) {
+		cmd := crcCmdPath(obj)
+		if len(cmd) >= pathMax {
+			r.errorf("%s: too long path was truncated\n", cmd[:pathMax-1])
+			continue
+		}
+		for _, v := range ParseSymvers(r.readSideFile(cmd)) {
+			// CRCs of symbols the module does not export are ignored.
+			if s := m.export(strings.TrimPrefix(v.Name, ".")); s != nil {
+				s.crc, s.crcValid = v.CRC, true
+			}
+		}
+	}
+}
+
+// export returns m's latest export of name, or nil.
+func (m *module) export(name string) *symbol {
+	for i := len(m.exports) - 1; i >= 0; i-- {
+		if m.exports[i].name == name {
+			return m.exports[i]
+		}
+	}
+	return nil
 }
 
 func (r *run) checkExports(m *module) {
 	base := path.Base(m.name)
-	for i, u := range m.obj.Undefined {
-		exp := r.symbols[u.Name]
+	m.imports = make([]*symbol, len(m.undef))
+	for i, u := range m.undef {
+		exp := r.symbols[strings.TrimPrefix(u.Name, ".")] // ".foo" is foo (PPC64)
 		if exp == nil {
 			if r.cfg.Crypto {
 				continue
@@ -272,7 +391,7 @@ func (r *run) checkExports(m *module) {
 			r.errorf("\"%s\" [%s.ko] was exported without definition\n", u.Name, m.name)
 			continue
 		}
-		m.owners[i] = exp.owner
+		m.imports[i] = exp
 		if !moduleNamespaceAllows(exp.namespace, base) && !containsNamespace(m.importedNS, exp.namespace) {
 			r.log(!r.cfg.AllowMissingNSImports,
 				"module %s uses symbol %s from namespace %s, but does not import it.\n", base, exp.name, exp.namespace)

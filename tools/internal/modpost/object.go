@@ -52,12 +52,19 @@ type Object struct {
 	// ModInfo holds the object's .modinfo strings ("key=value") in order.
 	ModInfo []string
 	// Common lists COMMON symbols, which modpost warns about.
-	Common []string
-	// DeviceTables lists __mod_device_table__* symbols (MODULE_DEVICE_TABLE).
-	DeviceTables []string
+	Common []CommonSymbol
+	// DeviceTables lists the __mod_device_table__* symbols
+	// (MODULE_DEVICE_TABLE) in symbol table order.
+	DeviceTables []DeviceTable
 	// Diags are the problems modpost reports while reading the object, in
 	// its order. Each message follows the module name.
 	Diags []ObjDiag
+}
+
+// CommonSymbol is a COMMON symbol and its index in the symbol table.
+type CommonSymbol struct {
+	Name     string
+	SymIndex int
 }
 
 // ObjDiag is a problem found in an object. modpost prints it as
@@ -194,7 +201,9 @@ func (o *objReader) read() error {
 		return err
 	}
 	for i := 1; i < len(o.syms); i++ {
-		o.handleSymbol(i)
+		if err := o.handleSymbol(i); err != nil {
+			return err
+		}
 	}
 	// modpost checks each section in index order, and reads the exports
 	// when it reaches the relocations of .export_symbol.
@@ -246,21 +255,21 @@ func (o *objReader) readSymbols() error {
 	return nil
 }
 
-func (o *objReader) handleSymbol(i int) {
+func (o *objReader) handleSymbol(i int) error {
 	s := o.syms[i]
 	name := removeDot(s.Name)
 	switch {
 	case s.Section == elf.SHN_COMMON:
 		if !strings.HasPrefix(name, "__gnu_lto_") {
-			o.obj.Common = append(o.obj.Common, name)
+			o.obj.Common = append(o.obj.Common, CommonSymbol{name, i})
 		}
 	case s.Section == elf.SHN_UNDEF:
 		bind := elf.ST_BIND(s.Info)
 		if bind != elf.STB_GLOBAL && bind != elf.STB_WEAK {
-			return
+			return nil
 		}
 		if ignoreUndefined(name) {
-			return
+			return nil
 		}
 		o.obj.Undefined = append(o.obj.Undefined, Undefined{Name: name, Weak: bind == elf.STB_WEAK})
 	default:
@@ -270,11 +279,39 @@ func (o *objReader) handleSymbol(i int) {
 		case "cleanup_module":
 			o.obj.HasCleanup = true
 		}
-		if strings.HasPrefix(name, "__mod_device_table__") && elf.ST_TYPE(s.Info) == elf.STT_OBJECT &&
-			int(o.shndx[i]) < len(o.f.Sections) {
-			o.obj.DeviceTables = append(o.obj.DeviceTables, name)
+		if strings.HasPrefix(name, deviceTablePrefix) && elf.ST_TYPE(s.Info) == elf.STT_OBJECT {
+			return o.addDeviceTable(i, name)
 		}
 	}
+	return nil
+}
+
+// addDeviceTable records a device table symbol defined in a section with
+// the bytes it covers. modpost reads a table in a section whose type has
+// the SHT_NOBITS bit as zeros.
+func (o *objReader) addDeviceTable(i int, name string) error {
+	s := o.syms[i]
+	idx := o.shndx[i]
+	if s.Section >= elf.SHN_LORESERVE && s.Section != shnXindex || int(idx) >= len(o.f.Sections) {
+		return nil
+	}
+	sec := o.f.Sections[idx]
+	if s.Value > sec.Size || s.Size > sec.Size-s.Value {
+		return fmt.Errorf("device table %s (offset %d, size %d) runs past the end of section %s (size %d)",
+			name, s.Value, s.Size, sec.Name, sec.Size)
+	}
+	t := DeviceTable{Symbol: name, SymIndex: i}
+	if sec.Type&elf.SHT_NOBITS != 0 {
+		t.Data = make([]byte, s.Size)
+	} else {
+		data, err := sec.Data()
+		if err != nil {
+			return fmt.Errorf("reading %s for device table %s: %w", sec.Name, name, err)
+		}
+		t.Data = data[s.Value : s.Value+s.Size]
+	}
+	o.obj.DeviceTables = append(o.obj.DeviceTables, t)
+	return nil
 }
 
 // ignoreUndefined lists the undefined symbols modpost does not look up

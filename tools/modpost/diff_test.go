@@ -298,7 +298,9 @@ func listFiles(t *testing.T, dir string) map[string]string {
 	files := map[string]string{}
 	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {

@@ -5,17 +5,21 @@ import (
 	"math/bits"
 )
 
-// md4 is the MD4 message digest (RFC 1320), which srcversion uses. It is
-// not a security function here, only a checksum kbuild chose.
+// md4 is the MD4 message digest (RFC 1320), which srcversion uses as a
+// checksum, not for security. kernelOrder selects the variant modpost's
+// sumversion.c computes on a little-endian host: message words are read
+// big-endian (it applies ntohl where RFC 1320 reads little-endian), while
+// the bit length words stay little-endian.
 type md4 struct {
-	h    [4]uint32
-	buf  [64]byte // bytes not yet hashed
-	nbuf int
-	n    uint64 // bytes written
+	h           [4]uint32
+	buf         [64]byte // bytes not yet hashed
+	nbuf        int
+	n           uint64 // bytes written
+	kernelOrder bool
 }
 
-func newMD4() *md4 {
-	return &md4{h: [4]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476}}
+func newMD4(kernelOrder bool) *md4 {
+	return &md4{h: [4]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476}, kernelOrder: kernelOrder}
 }
 
 func (d *md4) write(p []byte) {
@@ -25,30 +29,41 @@ func (d *md4) write(p []byte) {
 		d.nbuf += k
 		p = p[k:]
 		if d.nbuf == len(d.buf) {
-			d.block(d.buf[:])
+			d.block(d.words(d.buf[:]))
 			d.nbuf = 0
 		}
 	}
 }
 
-// sum returns the four state words after padding, as MD4 defines them
-// (the digest is their little-endian bytes). d is a copy: the caller's
-// state is left alone.
-func (d md4) sum() [4]uint32 {
-	bitLen := d.n * 8
-	pad := []byte{0x80}
-	for (d.nbuf+len(pad))%64 != 56 {
-		pad = append(pad, 0)
+// words splits a 64-byte block into message words.
+func (d *md4) words(p []byte) [16]uint32 {
+	var x [16]uint32
+	for i := range x {
+		if d.kernelOrder {
+			x[i] = binary.BigEndian.Uint32(p[4*i:])
+		} else {
+			x[i] = binary.LittleEndian.Uint32(p[4*i:])
+		}
 	}
-	d.write(binary.LittleEndian.AppendUint64(pad, bitLen))
+	return x
+}
+
+// sum returns the four state words after padding (the RFC 1320 digest is
+// their little-endian bytes). d is a copy: the caller's state is kept.
+func (d md4) sum() [4]uint32 {
+	d.buf[d.nbuf] = 0x80
+	clear(d.buf[d.nbuf+1:])
+	if d.nbuf >= 56 {
+		d.block(d.words(d.buf[:]))
+		clear(d.buf[:])
+	}
+	x := d.words(d.buf[:])
+	x[14], x[15] = uint32(d.n<<3), uint32(d.n>>29)
+	d.block(x)
 	return d.h
 }
 
-func (d *md4) block(p []byte) {
-	var x [16]uint32
-	for i := range x {
-		x[i] = binary.LittleEndian.Uint32(p[4*i:])
-	}
+func (d *md4) block(x [16]uint32) {
 	a, b, c, dd := d.h[0], d.h[1], d.h[2], d.h[3]
 	f := func(x, y, z uint32) uint32 { return x&y | ^x&z }
 	g := func(x, y, z uint32) uint32 { return x&y | x&z | y&z }

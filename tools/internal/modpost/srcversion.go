@@ -2,6 +2,7 @@ package modpost
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -13,7 +14,7 @@ import (
 // named by each object's .<obj>.cmd. It returns "" when a .cmd line is
 // malformed (after warning, as modpost does).
 func (r *run) srcVersion(modFile string) string {
-	d := newMD4()
+	d := newMD4(true)
 	for _, obj := range modSources(r.readSideFile(modFile)) {
 		if len(obj) >= 2 && strings.HasSuffix(obj, ".a") {
 			continue
@@ -22,8 +23,11 @@ func (r *run) srcVersion(modFile string) string {
 			return ""
 		}
 	}
+	// modpost prints each word byte-swapped, i.e. the digest's bytes,
+	// and keeps 23 of the 32 digits (its buffer holds 24 bytes).
 	h := d.sum()
-	return fmt.Sprintf("%08X%08X%08X%08X", h[0], h[1], h[2], h[3])[:23]
+	return fmt.Sprintf("%08X%08X%08X%08X", bits.ReverseBytes32(h[0]), bits.ReverseBytes32(h[1]),
+		bits.ReverseBytes32(h[2]), bits.ReverseBytes32(h[3]))[:23]
 }
 
 // sumSources adds the sources named by "dir/.base.cmd" (for object

@@ -28,3 +28,20 @@
 	static const char __attribute__((section(".modinfo"), used,         \
 					 aligned(1)))                       \
 	CAT(modinfo_##tag##_, __LINE__)[] = #tag "=" value
+
+/* Device table entry layouts modpost decodes (64-bit targets). */
+struct test_x86_cpu_id {
+	unsigned short vendor, family, model, steppings, feature, flags;
+	unsigned char platform_mask, type;
+	unsigned long driver_data;
+};
+struct test_cpu_feature {
+	unsigned short feature;
+};
+
+/* The alias symbol MODULE_DEVICE_TABLE makes:
+ * __mod_device_table__kmod_<mod>__<type>__<table>, a local object. */
+#define DEVICE_TABLE(mod, type, table)                                    \
+	static __typeof__(table)                                          \
+	__mod_device_table__kmod_##mod##__##type##__##table                \
+	__attribute__((used, alias(#table)))

@@ -31,7 +31,10 @@ func splitDeviceTable(symbol string) (typ, name string, ok bool) {
 		return "", "", false
 	}
 	typ, name, ok = strings.Cut(rest, "__")
-	return typ, name, ok
+	if !ok {
+		return "", "", false
+	}
+	return typ, name, true
 }
 
 // deviceType is one MODULE_DEVICE_TABLE type this modpost turns into

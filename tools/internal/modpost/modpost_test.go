@@ -39,17 +39,22 @@ func readObjs(t *testing.T, arch string, names ...string) []*Object {
 }
 
 func vmlinuxSymvers(t *testing.T) []SymversFile {
+	return readSymvers(t, "vmlinux.symvers")
+}
+
+// readSymvers reads testdata/<name>.
+func readSymvers(t *testing.T, name string) []SymversFile {
 	t.Helper()
-	f, err := os.Open("testdata/vmlinux.symvers")
+	f, err := os.Open(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	exports, err := symvers.Parse(f, "vmlinux.symvers")
+	exports, err := symvers.Parse(f, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []SymversFile{{Name: "vmlinux.symvers", Exports: exports}}
+	return []SymversFile{{Name: name, Exports: exports}}
 }
 
 // TestGolden compares the .mod.c files, symbol dump and messages of a
@@ -57,17 +62,30 @@ func vmlinuxSymvers(t *testing.T) []SymversFile {
 // options are checked against Debian's real modpost by the differential
 // test in tools/modpost, so these goldens hold the real tool's output.
 func TestGolden(t *testing.T) {
+	// Side files for -m: testdata/kbuild, as if it were the working
+	// directory.
+	kbuild := func(name string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", "kbuild", name)) }
+	crcObjects := []string{"exporter", "user", "crcexp", "friendly", "expdata"}
 	cases := []struct {
-		name string
-		cfg  Config
+		name    string
+		cfg     Config
+		symvers string
+		objects []string
 	}{
-		{"external", Config{External: true}},
-		{"intree", Config{}},
+		{"external", Config{External: true}, "vmlinux.symvers", nil},
+		{"intree", Config{}, "vmlinux.symvers", nil},
+		{"modversions", Config{External: true, Modversions: true, BasicVersions: true, ExtendedVersions: true, ReadFile: kbuild},
+			"vmlinux-crc.symvers", crcObjects},
+		{"devtables", Config{External: true}, "vmlinux.symvers", []string{"devtab", "exporter"}},
 	}
 	for _, arch := range arches {
 		for _, tc := range cases {
 			t.Run(arch+"/"+tc.name, func(t *testing.T) {
-				res := Run(tc.cfg, vmlinuxSymvers(t), readObjs(t, arch, "exporter", "user", "friendly", "expdata"))
+				objs := tc.objects
+				if objs == nil {
+					objs = []string{"exporter", "user", "friendly", "expdata"}
+				}
+				res := Run(tc.cfg, readSymvers(t, tc.symvers), readObjs(t, arch, objs...))
 				if res.Failed {
 					t.Fatalf("run failed: %v", res.Diags)
 				}
@@ -325,7 +343,7 @@ func TestCryptoMode(t *testing.T) {
 // object or an error, never panic or hang.
 func FuzzReadObject(f *testing.F) {
 	for _, arch := range arches {
-		for _, n := range []string{"exporter", "badexport", "expdata"} {
+		for _, n := range []string{"exporter", "badexport", "expdata", "devtab"} {
 			data, err := os.ReadFile(objPath(arch, n))
 			if err != nil {
 				f.Fatal(err)

@@ -85,6 +85,9 @@ func inDir(file, dir string) bool {
 	return i+len(dir)-1 == last
 }
 
+// byteWriter takes the bytes srcversion sums.
+type byteWriter interface{ write(p []byte) }
+
 // cSpace is the C locale's isspace set.
 const cSpace = " \t\n\v\f\r"
 
@@ -101,7 +104,7 @@ func cLines(text []byte) []string {
 // sumSourceFile adds a source file to d: every byte except white space,
 // backslash-newline pairs and /* */ comments; a "..." string is added
 // whole, white space included. (// comments are summed.)
-func sumSourceFile(data []byte, d *md4) {
+func sumSourceFile(data []byte, d byteWriter) {
 	f := untilNUL(data)
 	n := len(f)
 	at := func(i int) byte {

@@ -286,6 +286,9 @@ func (o *objReader) handleSymbol(i int) error {
 	return nil
 }
 
+// maxZeroTable bounds a device table in a NOBITS section (read as zeros).
+const maxZeroTable = 1 << 24
+
 // addDeviceTable records a device table symbol defined in a section with
 // the bytes it covers. modpost reads a table in a section whose type has
 // the SHT_NOBITS bit as zeros.
@@ -302,6 +305,10 @@ func (o *objReader) addDeviceTable(i int, name string) error {
 	}
 	t := DeviceTable{Symbol: name, SymIndex: i}
 	if sec.Type&elf.SHT_NOBITS != 0 {
+		// NOBITS sizes are not bounded by the file: refuse absurd ones.
+		if s.Size > maxZeroTable {
+			return fmt.Errorf("device table %s in %s is %d bytes; more than %d is not believable", name, sec.Name, s.Size, maxZeroTable)
+		}
 		t.Data = make([]byte, s.Size)
 	} else {
 		data, err := sec.Data()

@@ -212,7 +212,7 @@ func (o *objReader) read() error {
 			o.obj.Diags = append(o.obj.Diags, ObjDiag{Sep: " (", Text: s.Name + "): unexpected non-allocatable section.\n" +
 				"Did you forget to use \"ax\"/\"aw\" in a .S file?\n" +
 				"Note that for example <linux/init.h> contains\n" +
-				"section definitions for use in .S files.\n"})
+				"section definitions for use in .S files.\n\n"})
 		}
 		if o.exportIx >= 0 && (s.Type == elf.SHT_RELA || s.Type == elf.SHT_REL) && int(s.Info) == o.exportIx {
 			if err := o.readExports(s); err != nil {

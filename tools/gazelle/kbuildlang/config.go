@@ -31,6 +31,9 @@ type Config struct {
 	Kernel       string   // kbuild_kernel
 	KernelConfig string   // kbuild_kernel_config
 	SourceRepo   string   // kbuild_source_repo: sources live in this repository
+	// Assume is kbuild_assume: values the kernel configs the targets
+	// build with always have (ARM=n where only x86 and arm64 are built).
+	Assume kbuild.Cond
 
 	gate  []string            // conditions inherited from parent directories
 	gates map[string][]string // for each subdirectory (rel): its conditions
@@ -54,6 +57,7 @@ const (
 	dirKernel       = "kbuild_kernel"
 	dirKernelConfig = "kbuild_kernel_config"
 	dirSourceRepo   = "kbuild_source_repo"
+	dirAssume       = "kbuild_assume"
 )
 
 func (*kbuildLang) RegisterFlags(fs *flag.FlagSet, cmd string, c *config.Config) {}
@@ -61,7 +65,7 @@ func (*kbuildLang) RegisterFlags(fs *flag.FlagSet, cmd string, c *config.Config)
 func (*kbuildLang) CheckFlags(fs *flag.FlagSet, c *config.Config) error { return nil }
 
 func (*kbuildLang) KnownDirectives() []string {
-	return []string{dirEnabled, dirRoot, dirCryptoDirs, dirVars, dirKernel, dirKernelConfig, dirSourceRepo}
+	return []string{dirEnabled, dirRoot, dirCryptoDirs, dirVars, dirKernel, dirKernelConfig, dirSourceRepo, dirAssume}
 }
 
 func splitList(v string) []string {
@@ -99,6 +103,13 @@ func (*kbuildLang) Configure(c *config.Config, rel string, f *rule.File) {
 				cfg.KernelConfig = d.Value
 			case dirSourceRepo:
 				cfg.SourceRepo = strings.TrimSuffix(d.Value, "//")
+			case dirAssume:
+				a, err := kbuild.ParseTerms(strings.FieldsFunc(d.Value, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }))
+				if err != nil {
+					log.Printf("%s: gazelle:%s: %v; the directive is ignored", f.Path, dirAssume, err)
+					continue
+				}
+				cfg.Assume = a
 			}
 		}
 	}
@@ -118,6 +129,7 @@ func (*kbuildLang) Configure(c *config.Config, rel string, f *rule.File) {
 		return
 	}
 	cfg.dir = kbuild.Model(kbuild.Evaluate(pf), cfg.Vars)
+	cfg.dir.Assume(cfg.Assume)
 	cfg.gates = map[string][]string{}
 	for _, s := range cfg.dir.Subdirs {
 		var terms []string

@@ -180,7 +180,8 @@ func plan(cfg *Config, dir string) *generation {
 		names[path.Base(o.Name)]++
 	}
 	for _, o := range cfg.dir.Objects {
-		r, why := objectRule(cfg, dir, o, names)
+		r, notes, why := objectRule(cfg, dir, o, names)
+		g.diags = append(g.diags, notes...)
 		if why != "" {
 			g.diags = append(g.diags, fmt.Sprintf("%s:%d: %s.o: %s", cfg.file, o.Line, o.Name, why))
 			continue
@@ -201,9 +202,13 @@ func lineOf(d string) int {
 	return n
 }
 
-func objectRule(cfg *Config, dir string, o kbuild.Object, names map[string]int) (*rule.Rule, string) {
+// objectRule writes o's target. A part whose source is missing (a make
+// rule generates it) leaves the object without a target when every
+// configuration needs it (why), and is left out with a note saying when
+// the target lacks it otherwise.
+func objectRule(cfg *Config, dir string, o kbuild.Object, names map[string]int) (*rule.Rule, []string, string) {
 	if o.Symbol == "" {
-		return nil, fmt.Sprintf("in %s-y: always built in, with no CONFIG symbol to route it; no crypto_objs", o.Var)
+		return nil, nil, fmt.Sprintf("in %s-y: always built in, with no CONFIG symbol to route it; no crypto_objs", o.Var)
 	}
 	name := path.Base(o.Name)
 	if names[name] > 1 {
@@ -214,6 +219,7 @@ func objectRule(cfg *Config, dir string, o kbuild.Object, names map[string]int) 
 		part kbuild.Part
 	}
 	var srcs []src
+	var notes []string
 	for _, p := range o.Parts {
 		file := ""
 		for _, ext := range []string{".c", ".S"} {
@@ -222,15 +228,27 @@ func objectRule(cfg *Config, dir string, o kbuild.Object, names map[string]int) 
 				break
 			}
 		}
-		if file == "" {
-			return nil, fmt.Sprintf("part %s.o has no %s.c or %s.S (generated at build time?); no crypto_objs", p.Name, p.Name, p.Name)
+		if file != "" {
+			srcs = append(srcs, src{file, p})
+			continue
 		}
-		srcs = append(srcs, src{file, p})
+		missing := fmt.Sprintf("part %s.o has no %s.c or %s.S (generated at build time?)", p.Name, p.Name, p.Name)
+		if gen, ok := cfg.dir.GeneratedSource(p.Name); ok {
+			missing = fmt.Sprintf("part %s.o is built from %s, which the make rule at %s:%d generates from %s; generated sources are not modelled", p.Name, gen.Name, cfg.file, gen.Line, strings.Join(gen.From, " "))
+		}
+		when := partTerms(p)
+		if len(when) == 0 {
+			return nil, nil, missing + "; no crypto_objs"
+		}
+		notes = append(notes, fmt.Sprintf("%s:%d: %s.o: %s; left out, so the target lacks it when %s", cfg.file, p.Line, o.Name, missing, strings.Join(when, " && ")))
+	}
+	if len(srcs) == 0 {
+		return nil, notes, "no part has a source; no crypto_objs"
 	}
 	seen := map[string]bool{}
 	for _, s := range srcs {
 		if seen[path.Base(s.file)] {
-			return nil, fmt.Sprintf("two parts named %s; crypto_objs keys parts by basename; no crypto_objs", path.Base(s.file))
+			return nil, notes, fmt.Sprintf("two parts named %s; crypto_objs keys parts by basename; no crypto_objs", path.Base(s.file))
 		}
 		seen[path.Base(s.file)] = true
 	}
@@ -252,12 +270,8 @@ func objectRule(cfg *Config, dir string, o kbuild.Object, names map[string]int) 
 		base := path.Base(s.file)
 		flags[base] = f
 		flagSets = append(flagSets, strings.Join(f, "\x00"))
-		if s.part.Kbuild != "" || len(s.part.Cond) > 0 {
-			var terms []string
-			if s.part.Kbuild != "" {
-				terms = append(terms, s.part.Kbuild)
-			}
-			conds[base] = append(terms, s.part.Cond.Terms()...)
+		if terms := partTerms(s.part); len(terms) > 0 {
+			conds[base] = terms
 		}
 		if len(s.part.CFlagsRemove) > 0 {
 			removes[base] = s.part.CFlagsRemove
@@ -300,7 +314,17 @@ func objectRule(cfg *Config, dir string, o kbuild.Object, names map[string]int) 
 	}
 	r.SetAttr("kernel", cfg.Kernel)
 	r.SetAttr("kernel_config", cfg.KernelConfig)
-	return r, ""
+	return r, notes, ""
+}
+
+// partTerms are a part's conditions as crypto_objs writes them: its kbuild
+// symbol (bare), then its enclosing conditions.
+func partTerms(p kbuild.Part) []string {
+	var terms []string
+	if p.Kbuild != "" {
+		terms = append(terms, p.Kbuild)
+	}
+	return append(terms, p.Cond.Terms()...)
 }
 
 // dictValue is a string_list_dict attribute that a new run replaces whole

@@ -48,6 +48,9 @@ type Eval struct {
 	// Unmodelled holds the variables a statement that was not modelled
 	// may have changed.
 	Unmodelled map[string]bool
+	// Rules are the make rules (reported as not modelled), as written:
+	// Model reads from them which sources a recipe generates.
+	Rules []Rule
 
 	local map[string]bool // names assigned anywhere in the file
 }
@@ -96,8 +99,51 @@ func (e *Eval) block(stmts []Stmt, cond Cond) {
 			e.conditional(s, cond)
 		case *Other:
 			e.diag(s.Line, s.EndLine, "%s not modelled: %s", describe(s.Kind), s.Text)
+			if s.Kind == "rule" {
+				e.Rules = append(e.Rules, splitRule(s))
+			}
 		}
 	}
+}
+
+// Rule is a make rule `targets: prerequisites`, its words unexpanded.
+type Rule struct {
+	Line, EndLine int
+	Targets       []string
+	Prereqs       []string
+	// Recipe reports whether recipe lines follow: the rule makes its
+	// targets rather than only adding prerequisites to them.
+	Recipe bool
+}
+
+// splitRule splits a rule's first line at its top-level colon (and a
+// recipe given on the same line at its top-level semicolon).
+func splitRule(s *Other) Rule {
+	r := Rule{Line: s.Line, EndLine: s.EndLine, Recipe: s.Recipe > 0}
+	colon := topLevelIndex(s.Text, ':')
+	if colon < 0 {
+		return r
+	}
+	r.Targets = splitTopLevel(s.Text[:colon])
+	rest := strings.TrimPrefix(s.Text[colon+1:], ":") // a double-colon rule
+	if semi := topLevelIndex(rest, ';'); semi >= 0 {
+		rest, r.Recipe = rest[:semi], true
+	}
+	r.Prereqs = splitTopLevel(rest)
+	return r
+}
+
+// topLevelIndex returns the index of the first c outside references, or -1.
+func topLevelIndex(s string, c byte) int {
+	at := -1
+	topLevel(s, func(i int) bool {
+		if s[i] == c {
+			at = i
+			return false
+		}
+		return true
+	})
+	return at
 }
 
 // skipped records what the statements that were not modelled assign.
@@ -387,6 +433,11 @@ func (e *Eval) expand(s string) ([]alt, error) {
 			continue
 		case '(', '{':
 			end := refEnd(s, i)
+			if end < i+2 || s[end] != closer(s[i+1]) {
+				// Parse checks assignments; a conditional's arguments
+				// reach here unchecked.
+				return nil, fmt.Errorf("unterminated variable reference")
+			}
 			ref = s[i+2 : end]
 			s = s[end+1:]
 		default:

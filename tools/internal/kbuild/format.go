@@ -49,6 +49,9 @@ func (d *Dir) String() string {
 	if len(d.ASFlags) > 0 {
 		fmt.Fprintf(&b, "asflags-y %q\n", d.ASFlags)
 	}
+	for _, g := range d.Generated {
+		fmt.Fprintf(&b, "generated %s from %q  # line %d\n", g.Name, g.From, g.Line)
+	}
 	for _, x := range d.Diags {
 		fmt.Fprintf(&b, "not modelled: %s\n", x)
 	}

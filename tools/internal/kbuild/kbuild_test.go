@@ -107,6 +107,8 @@ func TestDiagnostics(t *testing.T) {
 		{"not an object", "obj-$(CONFIG_A) += a.c", 1, "neither an object"},
 		{"listed twice", "obj-$(CONFIG_A) += a.o\nobj-$(CONFIG_B) += a.o", 1, "listed under several conditions"},
 		{"kbuild variable", "obj-$(CONFIG_A) += a.o\nCFLAGS_a.o += $(CC_FLAGS_FPU)", 2, "$(CC_FLAGS_FPU) is not set"},
+		{"unterminated reference in ifeq", "ifeq \"$(\" \"\"\nobj-y += a.o\nendif", 1, "unterminated variable reference"},
+		{"as-instr", "obj-$(CONFIG_A) += a.o\nAFLAGS_a.o += $(call as-instr,nop,-DX)", 2, "$(call as-instr,...) not modelled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := model(t, "t.mk", tc.src)
@@ -189,6 +191,9 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte("ifeq ($(CONFIG_A)$(CONFIG_B)$(CONFIG_C),yy)\nobj-$(CONFIG_D) += $(x-y)\nelse ifdef X\nendif\n"))
+	f.Add([]byte("obj-$(CONFIG_D) += d.o\nd-$(CONFIG_A) += a/d.o\n$(obj)/a/d.S: $(src)/a/d.pl FORCE ; x\n$(obj)/b.c:: $(src)/b.in\n\t@cp $< $@\n"))
+	// Assume(A=n) must leave no condition that needs A=y or A=m.
+	assume := Cond{"A": N}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("fuzz.mk", data)
 		if err != nil {
@@ -204,5 +209,108 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_ = d.String()
+		for _, g := range d.Generated {
+			if g.Name == "" || g.Line < 1 {
+				t.Fatalf("generated source without name or line: %+v", g)
+			}
+		}
+		d.Assume(assume)
+		for _, o := range d.Objects {
+			if o.Symbol == "A" || len(o.Parts) == 0 {
+				t.Fatalf("Assume(A=n) kept %+v", o)
+			}
+			for _, c := range append([]Cond{o.Cond}, partConds(o)...) {
+				if v, ok := c["A"]; ok && v != N {
+					t.Fatalf("Assume(A=n) kept %s.o with a condition %s", o.Name, c)
+				}
+			}
+		}
+		_ = d.String()
 	})
+}
+
+func partConds(o Object) []Cond {
+	var out []Cond
+	for _, p := range o.Parts {
+		if p.Kbuild == "A" {
+			out = append(out, Cond{"A": Y})
+		}
+		out = append(out, p.Cond)
+	}
+	return out
+}
+
+func TestParseTerms(t *testing.T) {
+	c, err := ParseTerms([]string{"ARM=n", "CONFIG_PPC=n", "X=y|m", "Z=y|m|n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String(); got != "ARM=n && PPC=n && X=y|m" {
+		t.Errorf("ParseTerms = %s", got)
+	}
+	for _, bad := range [][]string{{"ARM"}, {"ARM=x"}, {"=n"}, {"A=y", "A=n"}, {"$(A)=y"}} {
+		if _, err := ParseTerms(bad); err == nil {
+			t.Errorf("ParseTerms(%q) did not fail", bad)
+		}
+	}
+}
+
+// TestAssume checks what an assumption leaves out, what it simplifies, and
+// that what relied on it says so in its conditions.
+func TestAssume(t *testing.T) {
+	src := `obj-$(CONFIG_L) += l.o
+l-y := l_main.o
+ifeq ($(CONFIG_L_ARCH),y)
+l-$(CONFIG_ARM) += arm/l-core.o
+l-$(CONFIG_X86) += x86/l-core.o
+endif
+obj-$(CONFIG_ARM) += arm/only.o
+obj-$(CONFIG_G) += g.o
+ifneq ($(CONFIG_ARM),y)
+g-y := g_generic.o
+endif
+obj-$(CONFIG_U) += u.o
+obj-$(CONFIG_ARM) += armdir/
+`
+	d := model(t, "t.mk", src)
+	d.Assume(Cond{"ARM": N})
+	want := `obj-$(CONFIG_L) l.o if ARM=n  # line 1
+  part l_main
+  part x86/l-core kbuild=X86 if L_ARCH=y
+obj-$(CONFIG_G) g.o if ARM=n  # line 8
+  part g_generic
+obj-$(CONFIG_U) u.o  # line 12
+`
+	if got := d.String(); got != want {
+		t.Errorf("after Assume(ARM=n):\n%s\nwant:\n%s", got, want)
+	}
+	d = model(t, "t.mk", src)
+	d.Assume(Cond{"X86": Y})
+	if got := d.Objects[0].Parts[2].Cond.String(); got != "L_ARCH=y" || d.Objects[0].Cond.String() != "true" {
+		t.Errorf("Assume(X86=y): part x86/l-core if %s, object if %s", got, d.Objects[0].Cond)
+	}
+	d = model(t, "t.mk", src)
+	d.Assume(nil)
+	if got, want := d.String(), model(t, "t.mk", src).String(); got != want {
+		t.Errorf("Assume(nil) changed the model:\n%s", got)
+	}
+}
+
+func TestGenerated(t *testing.T) {
+	d := model(t, "t.mk", "obj-$(CONFIG_A) += a.o\na-y := a_glue.o a-core.o\n"+
+		"$(obj)/a-core.S: $(src)/a-core.pl FORCE\n\t$(call cmd,perlasm)\n"+
+		"$(obj)/a_glue.o: $(obj)/a.h\n"+
+		"$(obj)/b.c: $(src)/b.in ; cp $< $@\n"+
+		"$(obj)/c.S: $(src)/c.pl\n")
+	if g, ok := d.GeneratedSource("a-core"); !ok || g.Line != 3 || len(g.From) != 1 || g.From[0] != "a-core.pl" {
+		t.Errorf("GeneratedSource(a-core) = %+v, %v", g, ok)
+	}
+	if g, ok := d.GeneratedSource("b"); !ok || g.Line != 6 || g.From[0] != "b.in" {
+		t.Errorf("GeneratedSource(b) = %+v, %v (a recipe after ;)", g, ok)
+	}
+	for _, stem := range []string{"a_glue", "a", "c"} {
+		if g, ok := d.GeneratedSource(stem); ok {
+			t.Errorf("GeneratedSource(%s) = %+v: no rule with a recipe writes it", stem, g)
+		}
+	}
 }

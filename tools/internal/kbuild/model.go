@@ -15,7 +15,66 @@ type Dir struct {
 	// CCFlags and ASFlags are ccflags-y and asflags-y: for every C or
 	// assembler source of the directory.
 	CCFlags, ASFlags []string
-	Diags            []Diagnostic
+	// Generated are the sources that make rules of the Makefile write
+	// (a perlasm .S from its .pl): not modelled, but named when an
+	// object needs one.
+	Generated []Generated
+	Diags     []Diagnostic
+}
+
+// Generated is a source a make rule's recipe writes.
+type Generated struct {
+	Name string   // relative to the directory: "arm64/sha256-core.S"
+	From []string // the rule's prerequisites, $(src)/ and $(obj)/ dropped
+	Line int
+}
+
+// GeneratedSource returns the rule that writes stem.c or stem.S.
+func (d *Dir) GeneratedSource(stem string) (Generated, bool) {
+	for _, g := range d.Generated {
+		if g.Name == stem+".c" || g.Name == stem+".S" {
+			return g, true
+		}
+	}
+	return Generated{}, false
+}
+
+// generated reads the sources that rules with a recipe write into $(obj).
+func generated(rules []Rule) []Generated {
+	var out []Generated
+	for _, r := range rules {
+		if !r.Recipe {
+			continue
+		}
+		var from []string
+		for _, p := range r.Prereqs {
+			if p == "FORCE" {
+				continue
+			}
+			if rel, ok := dirRelative(p); ok {
+				p = rel
+			}
+			from = append(from, p)
+		}
+		for _, t := range r.Targets {
+			rel, ok := dirRelative(t)
+			if !ok || (!strings.HasSuffix(rel, ".c") && !strings.HasSuffix(rel, ".S")) {
+				continue
+			}
+			out = append(out, Generated{Name: rel, From: from, Line: r.Line})
+		}
+	}
+	return out
+}
+
+// dirRelative strips kbuild's $(obj)/ or $(src)/ from a path.
+func dirRelative(p string) (string, bool) {
+	for _, prefix := range []string{"$(obj)/", "$(src)/"} {
+		if rel, ok := strings.CutPrefix(p, prefix); ok && rel != "" && !strings.Contains(rel, "$") {
+			return rel, true
+		}
+	}
+	return "", false
 }
 
 // Object is one `<var>-$(CONFIG_X) += name.o` entry.
@@ -75,7 +134,7 @@ func ignored(name string) bool {
 // "obj", "crypto-objs"); other variables it does not read become
 // diagnostics.
 func Model(e *Eval, vars []string) *Dir {
-	d := &Dir{File: e.File, Diags: append([]Diagnostic(nil), e.Diags...)}
+	d := &Dir{File: e.File, Generated: generated(e.Rules), Diags: append([]Diagnostic(nil), e.Diags...)}
 	consumed := map[string]bool{}
 	objects := map[string]bool{}
 	for _, v := range vars {

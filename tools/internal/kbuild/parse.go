@@ -41,6 +41,9 @@ type Other struct {
 	EndLine int
 	Kind    string // rule, include, define, directive, text
 	Text    string // the first logical line
+	// Recipe is the number of recipe lines (beginning with a tab) that
+	// follow a rule.
+	Recipe int
 }
 
 func (s *Assign) stmtLine() int { return s.Line }
@@ -166,6 +169,7 @@ func (p *parser) block(depth int) ([]Stmt, string, error) {
 		if l.recipe && inRule {
 			last := stmts[len(stmts)-1].(*Other)
 			last.EndLine = l.last
+			last.Recipe++
 			continue
 		}
 		text := strings.TrimSpace(stripComment(l.text))

@@ -14,13 +14,15 @@ import (
 )
 
 // RealMakefiles are the crypto Makefiles of linux-source-7.2 the tests
-// read.
+// read (all inside Members).
 var RealMakefiles = []string{
 	"crypto/Makefile",
 	"crypto/asymmetric_keys/Makefile",
 	"arch/x86/crypto/Makefile",
 	"arch/arm64/crypto/Makefile",
 	"lib/crypto/Makefile",
+	"lib/crypto/mpi/Makefile",
+	"lib/crypto/tests/Makefile",
 }
 
 // Members are the parts of linux-source-7.2's tarball Source extracts:

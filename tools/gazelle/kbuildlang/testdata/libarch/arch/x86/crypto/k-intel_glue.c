@@ -1,0 +1,1 @@
+#include "k-helpers.h"

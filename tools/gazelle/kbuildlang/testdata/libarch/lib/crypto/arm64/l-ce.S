@@ -1,0 +1,1 @@
+#include "l-modes.S"

@@ -1,0 +1,2 @@
+#include "fips.h"
+#include "l.h" /* $(SRCARCH)/l.h */

@@ -72,6 +72,7 @@ def _kernel_build_impl(ctx):
         ctx,
         toolchain = toolchain,
         module_common_c = outputs["scripts/module-common.c"],
+        aflags = [tree(f) for f in ctx.attr.aflags],
         arch = toolchain.arch,
         cflags = [tree(f) for f in ctx.attr.cflags],
         external_modules = False,

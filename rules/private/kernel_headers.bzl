@@ -10,6 +10,7 @@ visibility("//rules/...")
 _TOOLCHAIN = "//toolchains:kernel_toolchain_type"
 
 _ATTRS = {
+    "aflags": attr.string_list(doc = "The kernel's assembler flags for module objects (kbuild's `a_flags` without the per-object defines), after the include directories, as for cflags. Needed only for `.S` parts."),
     "cflags": attr.string_list(doc = "The kernel's compile flags for module objects, after the include directories. `$(PACKAGE_DIR)` in a flag stands for this package's directory in the execution root (for headers in an external repository)."),
     "external_modules": attr.bool(doc = "Modules built against these headers are external modules (kbuild's `M=`), as against an installed kernel: modpost runs with `-e`, so exports that Module.symvers names for the kernel's own modules may be exported again."),
     "hdrs": attr.label_list(allow_files = True, doc = "Every header (and file) the flags refer to."),
@@ -41,10 +42,16 @@ def _kernel_headers_impl(ctx):
         cflags.extend(_include_flag(ctx, rel))
     package_dir = "/".join([p for p in [ctx.label.workspace_root, ctx.label.package] if p]) or "."
     cflags.extend([f.replace("$(PACKAGE_DIR)", package_dir) for f in ctx.attr.cflags])
+    aflags = []
+    if ctx.attr.aflags:
+        for rel in ctx.attr.include_dirs:
+            aflags.extend(_include_flag(ctx, rel))
+        aflags.extend([f.replace("$(PACKAGE_DIR)", package_dir) for f in ctx.attr.aflags])
     info = kernel_headers_info(
         ctx,
         toolchain = toolchain,
         module_common_c = ctx.file.module_common_c,
+        aflags = aflags,
         arch = toolchain.arch,
         cflags = cflags,
         external_modules = ctx.attr.external_modules,

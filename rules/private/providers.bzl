@@ -52,6 +52,7 @@ KernelBuildInfo = provider(
 KernelHeadersInfo = provider(
     doc = "What module objects of one kernel compile and link against: headers, flags, module.lds.",
     fields = {
+        "aflags": "list of strings: the kernel's assembler flags for module objects (`.S` parts; include paths as exec paths), without the per-object defines; empty when the kernel gave none, and then a `.S` part fails.",
         "arch": "The kernel ARCH: `x86_64` or `arm64`.",
         "cflags": "list of strings: the kernel's compile flags for module objects (include paths as exec paths), without the per-object defines.",
         "external_modules": "bool: modules built against these headers are external (kbuild's `M=`): modpost runs with `-e`.",

@@ -32,8 +32,22 @@ def module_defines(basename, modname, module = True):
         defines.append('KBUILD_MODFILE="crypto/%s"' % modname)
     return defines
 
+def _asm_kbuild_defines(kbuild_defines):
+    """kbuild's defines for a .S object: no KBUILD_BASENAME, KBUILD_MODFILE before the module names (a_flags)."""
+    modfile = [d for d in kbuild_defines if d.startswith("KBUILD_MODFILE=")]
+    rest = [d for d in kbuild_defines if not d.startswith("KBUILD_BASENAME=") and d not in modfile]
+    if "MODULE" in rest:
+        rest.remove("MODULE")
+        return ["MODULE"] + modfile + rest
+    return modfile + rest
+
 def emit_compile(ctx, *, toolchain, headers, src, out, kbuild_defines, defines = [], copts = [], copts_remove = [], hdrs = depset(), includes = []):
     """Compiles one source into an object with the kernel's flags.
+
+    A `.S` source gets the kernel's assembler flags (kbuild's a_flags): the
+    headers' aflags, copts as its AFLAGS_obj.o, -DMODULE and the module
+    names, but not the seed's defines (which it adds to KBUILD_CFLAGS
+    only), includes or KBUILD_BASENAME.
 
     Args:
       ctx: the rule context.
@@ -52,9 +66,15 @@ def emit_compile(ctx, *, toolchain, headers, src, out, kbuild_defines, defines =
       hdrs: depset of the object's own headers.
       includes: list of Files passed with -include.
     """
+    kernel_flags = headers.cflags
+    if src.extension == "S":
+        if not headers.aflags:
+            fail("%s is assembler, but the kernel it builds against gives no assembler flags (kernel_build's or kernel_headers' aflags)" % src.short_path)
+        kernel_flags, defines, includes = headers.aflags, [], []
+        kbuild_defines = _asm_kbuild_defines(kbuild_defines)
     args = ctx.actions.args()
     args.add_all([f for f in toolchain.cc_flags if f not in copts_remove])
-    args.add_all([f for f in headers.cflags if f not in copts_remove])
+    args.add_all([f for f in kernel_flags if f not in copts_remove])
 
     # kbuild's c_flags order: KBUILD_CFLAGS (with the seed's additions),
     # CFLAGS_obj.o, then -DMODULE and the KBUILD_* names.

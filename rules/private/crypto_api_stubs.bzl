@@ -21,7 +21,7 @@ def _crypto_api_stubs_impl(ctx):
     headers = ctx.attr.kernel[KernelHeadersInfo]
     name = ctx.label.name
     if not config.extmod:
-        return [DefaultInfo(), CryptoObjsInfo(config_symbol = "CRYPTO_FIPS140_EXTMOD", init_style = "none", mode = "none", name = name, objects = [])]
+        return [DefaultInfo(), CryptoObjsInfo(config_symbol = "CRYPTO_FIPS140_EXTMOD", init_style = "none", mode = "none", name = name, objects = [], symversions = [])]
 
     # As the seed's Makefile: fips140-api-main.o (obj-y) and
     # fips140-api-fips.o (crypto-objs-y, so part of module fips140).
@@ -36,7 +36,7 @@ def _crypto_api_stubs_impl(ctx):
         # The vmlinux side, for vmlinux_with_fips140's srcs.
         DefaultInfo(files = depset([outs["main"]])),
         # The module side, for fips140_ko's objs.
-        CryptoObjsInfo(config_symbol = "CRYPTO_FIPS140_EXTMOD", init_style = "none", mode = "fips140", name = name, objects = [outs["fips"]]),
+        CryptoObjsInfo(config_symbol = "CRYPTO_FIPS140_EXTMOD", init_style = "none", mode = "fips140", name = name, objects = [outs["fips"]], symversions = []),
     ]
 
 crypto_api_stubs = rule(

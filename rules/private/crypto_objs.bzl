@@ -1,6 +1,8 @@
 """The crypto_objs rule: one `crypto-objs-$(CONFIG_X) += name.o` entry."""
 
 load(":actions/compile.bzl", "emit_compile", "module_defines")
+load(":actions/symversions.bzl", "emit_symversions")
+load(":actions/tools.bzl", "SYMVERSIONS_ATTRS")
 load(":providers.bzl", "CryptoObjsInfo", "KernelConfigInfo", "KernelHeadersInfo")
 
 visibility("//rules/...")
@@ -20,7 +22,7 @@ _ATTRS = {
     "part_copts": attr.string_list_dict(doc = "Flags for one part (`CFLAGS_part.o`), keyed by the source's basename."),
     "part_copts_remove": attr.string_list_dict(doc = "Flags taken out of the kernel's and the toolchain's flags for one part (`CFLAGS_REMOVE_part.o`), keyed by the source's basename."),
     "srcs": attr.label_list(mandatory = True, allow_files = [".c", ".S"], doc = "The parts in link order: one source for `name.o`, several for a composite (`name-y := a.o b.o`)."),
-}
+} | SYMVERSIONS_ATTRS
 
 # The seed marks every object of a crypto-objs-m module with this section.
 _MARKER = """\
@@ -72,7 +74,7 @@ def _crypto_objs_impl(ctx):
     if not srcs:
         mode = "none"
     if mode == "none":
-        return [CryptoObjsInfo(config_symbol = ctx.attr.config_symbol, init_style = ctx.attr.init_style, mode = mode, name = ctx.label.name, objects = [])]
+        return [CryptoObjsInfo(config_symbol = ctx.attr.config_symbol, init_style = ctx.attr.init_style, mode = mode, name = ctx.label.name, objects = [], symversions = [])]
 
     defines, includes = [], []
     if mode == "fips140":
@@ -97,25 +99,33 @@ def _crypto_objs_impl(ctx):
         part = ctx.label.name.replace("-", "_").replace(",", "_")
         defines += ["init_module=__fips140_init_" + part, "cleanup_module=__fips140_exit_" + part]
 
-    objects = []
-    for i, src in enumerate(srcs):
+    modversions = config.values.get("MODVERSIONS") == "y"
+    if modversions and not headers.genksyms:
+        fail("%s sets CONFIG_MODVERSIONS, but the kernel %s gives no genksyms to version exports with" % (config.file.short_path, ctx.attr.kernel.label))
+
+    # The marker goes into the module once, with its first C part.
+    first_c = [s for s in srcs if s.extension == "c"][:1]
+    objects, symversions = [], []
+    for src in srcs:
         stem = _stem(src)
         obj = ctx.actions.declare_file("_objs/%s/%s.o" % (ctx.label.name, stem))
-        emit_compile(
-            ctx,
+        flags = dict(
             toolchain = toolchain,
             headers = headers,
             src = src,
-            out = obj,
             kbuild_defines = module_defines(stem, modname, module),
             defines = defines,
             copts = ctx.attr.copts + ctx.attr.part_copts.get(src.basename, []),
             copts_remove = ctx.attr.copts_remove + ctx.attr.part_copts_remove.get(src.basename, []),
             hdrs = depset(ctx.files.hdrs),
-            # The marker goes into the module once, with its first part.
-            includes = includes if i == 0 else [],
+            includes = includes if [src] == first_c else [],
         )
+        emit_compile(ctx, out = obj, **flags)
         objects.append(obj)
+        if modversions and mode != "builtin":
+            cmd = ctx.actions.declare_file("_objs/%s/.%s.o.cmd" % (ctx.label.name, stem))
+            emit_symversions(ctx, obj = obj, out = cmd, **flags)
+            symversions.append(cmd)
     return [
         DefaultInfo(files = depset(objects)),
         CryptoObjsInfo(
@@ -124,6 +134,7 @@ def _crypto_objs_impl(ctx):
             mode = mode,
             name = ctx.label.name,
             objects = objects,
+            symversions = symversions,
         ),
     ]
 

@@ -8,6 +8,7 @@ load(":actions/modpost.bzl", "emit_modpost")
 load(":actions/objtool.bzl", "before_objtool", "finish_objtool")
 load(":actions/partial_link.bzl", "emit_partial_link")
 load(":actions/tools.bzl", "ARCHIVER_ATTRS", "LDWRAP_ATTRS", "MODPOST_ATTRS")
+load(":kernel_config.bzl", "modpost_modversions_flags")
 load(":providers.bzl", "CryptoObjsInfo", "Fips140ModuleInfo", "KernelConfigInfo", "KernelHeadersInfo")
 
 visibility("//rules/...")
@@ -29,6 +30,14 @@ def _link_module(ctx, *, toolchain, headers, dir, name, obj, mod_c):
     ko = ctx.actions.declare_file("%s/%s.ko" % (dir, name))
     emit_link_ko(ctx, toolchain = toolchain, headers = headers, obj = obj, mod_o = mod_o, out = ko)
     return ko
+
+def _version_files(ctx, *, obj, infos):
+    """With MODVERSIONS: `<obj>.mod` beside obj, listing the parts whose `.cmd` files hold their CRCs; those files too."""
+    objects = [o for i in infos for o in i.objects[:len(i.symversions)]]
+    cmds = [c for i in infos for c in i.symversions]
+    mod = ctx.actions.declare_file(obj.basename[:-len(".o")] + ".mod", sibling = obj)
+    ctx.actions.write(mod, "".join([o.path + "\n" for o in objects]))
+    return [mod] + cmds
 
 def _fips140_ko_impl(ctx):
     toolchain = ctx.toolchains[_TOOLCHAIN].kernel
@@ -69,7 +78,9 @@ def _fips140_ko_impl(ctx):
     vmlinux_symvers = [headers.symvers] if headers.symvers else []
     symvers = ctx.actions.declare_file(fips_dir + "/.fips140.symvers")
     fips140_mod_c = ctx.actions.declare_file(fips_dir + "/fips140.mod.c")
-    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, external = headers.external_modules, strip_prefix = strip_prefix)
+    modversions = modpost_modversions_flags(config.values)
+    version_files = _version_files(ctx, obj = fips140_o, infos = parts) if modversions else []
+    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, external = headers.external_modules, strip_prefix = strip_prefix, modversions = modversions, version_files = version_files)
     ko = _link_module(ctx, toolchain = toolchain, headers = headers, dir = fips_dir, name = "fips140", obj = fips140_o, mod_c = fips140_mod_c)
 
     # What the seed's crypto/fips140/Makefile writes: the one module that
@@ -83,16 +94,18 @@ def _fips140_ko_impl(ctx):
     crypto_modules = []
     mod_objs = []
     if mods:
-        mod_cs = []
+        mod_cs, version_files = [], []
         for i in mods:
             obj = ctx.actions.declare_file("%s/crypto/%s.o" % (top, i.name))
             pre = before_objtool(ctx, headers = headers, out = obj)
             emit_partial_link(ctx, toolchain = toolchain, inputs = i.objects, out = pre, composite = True)
             finish_objtool(ctx, headers = headers, pre = pre, out = obj)
             mod_objs.append(obj)
+            if modversions:
+                version_files += _version_files(ctx, obj = obj, infos = [i])
             mod_cs.append(ctx.actions.declare_file("%s/crypto/%s.mod.c" % (top, i.name)))
         module_symvers = ctx.actions.declare_file(top + "/Module.symvers")
-        emit_modpost(ctx, objects = mod_objs, symvers_in = vmlinux_symvers + [symvers], symvers_out = module_symvers, mod_cs = mod_cs, crypto = False, external = headers.external_modules, strip_prefix = strip_prefix)
+        emit_modpost(ctx, objects = mod_objs, symvers_in = vmlinux_symvers + [symvers], symvers_out = module_symvers, mod_cs = mod_cs, crypto = False, external = headers.external_modules, strip_prefix = strip_prefix, modversions = modversions, version_files = version_files)
         for i, obj, mod_c in zip(mods, mod_objs, mod_cs):
             crypto_modules.append(_link_module(ctx, toolchain = toolchain, headers = headers, dir = top + "/crypto", name = i.name, obj = obj, mod_c = mod_c))
 
@@ -101,9 +114,10 @@ def _fips140_ko_impl(ctx):
         # What fips140.o is linked from, for inspection: the thin archive in
         # link order, its members, and the generated main.
         # module_objects: the linked module objects modpost reads, for
-        # comparing with another modpost.
+        # comparing with another modpost; ko: fips140.ko alone.
         OutputGroupInfo(
             crypto_modules = depset(crypto_modules),
+            ko = depset([ko]),
             link_inputs = depset([archive, fips140_o] + objects + generated),
             module_objects = depset([fips140_o] + mod_objs),
         ),

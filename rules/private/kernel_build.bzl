@@ -3,7 +3,7 @@
 load(":actions/kbuild.bzl", "emit_kbuild")
 load(":actions/tools.bzl", "LDWRAP_ATTRS")
 load(":kernel_headers.bzl", "kernel_headers_info")
-load(":providers.bzl", "KernelBuildInfo", "KernelHeadersInfo")
+load(":providers.bzl", "KernelBuildInfo", "KernelConfigInfo", "KernelHeadersInfo")
 
 visibility("//rules/...")
 
@@ -14,7 +14,7 @@ _SRCARCH = {"arm64": "arm64", "x86_64": "x86"}
 _ATTRS = {
     "aflags": attr.string_list(doc = "kbuild's assembler flags for module objects, `@SRC@` and `@OBJ@` standing for the source and object trees. The build fails, printing kbuild's own, when they differ."),
     "cflags": attr.string_list(mandatory = True, doc = "kbuild's C flags for module objects (without per-object defines), `@SRC@` and `@OBJ@` standing for the source and object trees. The build fails, printing kbuild's own, when they differ."),
-    "config": attr.label(mandatory = True, allow_single_file = True, doc = "The kernel's .config, already resolved by `make olddefconfig` for this source and compiler (the build fails, naming each symbol, when Kconfig resolves it otherwise); the seed's `CONFIG_CRYPTO_FIPS140_*` lines may follow."),
+    "config": attr.label(mandatory = True, providers = [KernelConfigInfo], doc = "The kernel_config of the kernel's .config, already resolved by `make olddefconfig` for this source and compiler (the build fails, naming each symbol, when Kconfig resolves it otherwise); the seed's `CONFIG_CRYPTO_FIPS140_*` lines may follow."),
     "fips140_objects": attr.string_list(doc = "kbuild object paths (`crypto/aes.o`; a composite's parts) that fips140.ko carries: they are taken out of vmlinux.a before vmlinux is linked. Each must be built in (=y)."),
     "objtool_args": attr.string_list(doc = "objtool's arguments for module objects as kbuild gives them (x86_64 with CONFIG_X86_KERNEL_IBT: they end in `--link --module`); empty when objtool does not run on modules."),
     "source": attr.label(mandatory = True, allow_single_file = [".tar.xz", ".tar.gz", ".tar"], doc = "The kernel source tarball, e.g. Debian linux-source's `linux-source-7.2.tar.xz`."),
@@ -22,7 +22,7 @@ _ATTRS = {
     "_kbuild": attr.label(default = "//tools/kbuild", executable = True, cfg = "exec"),
 }
 
-def _outputs(ctx, arch):
+def _outputs(ctx, arch, values):
     """The object-tree files the final link and module builds take, declared under name/."""
     srcarch = _SRCARCH[arch]
     rels = [
@@ -43,20 +43,25 @@ def _outputs(ctx, arch):
     ]
     if arch == "x86_64":
         rels.append("tools/objtool/objtool")
+    if values.get("GENKSYMS") == "y":
+        rels.append("scripts/genksyms/genksyms")
     return {rel: ctx.actions.declare_file("%s/%s" % (ctx.label.name, rel)) for rel in rels}
 
 def _kernel_build_impl(ctx):
     toolchain = ctx.toolchains[_TOOLCHAIN].kernel
     if toolchain.compiler != "gcc":
         fail("%s: kernel_build builds with gcc only; the target platform's kernel toolchain is %s" % (ctx.label, toolchain.compiler))
+    config = ctx.attr.config[KernelConfigInfo]
+    if config.arch != toolchain.arch:
+        fail("%s is an %s config, but the target platform's kernel toolchain builds for %s" % (config.file.short_path, config.arch, toolchain.arch))
     headers = ctx.actions.declare_directory(ctx.label.name + "/headers")
-    outputs = _outputs(ctx, toolchain.arch)
+    outputs = _outputs(ctx, toolchain.arch, config.values)
     emit_kbuild(
         ctx,
         toolchain = toolchain,
         source = ctx.file.source,
         source_prefix = ctx.attr.source_prefix,
-        config = ctx.file.config,
+        config = config.file,
         fips140_objects = ctx.attr.fips140_objects,
         cflags = ctx.attr.cflags,
         aflags = ctx.attr.aflags,
@@ -76,6 +81,7 @@ def _kernel_build_impl(ctx):
         arch = toolchain.arch,
         cflags = [tree(f) for f in ctx.attr.cflags],
         external_modules = False,
+        genksyms = outputs.get("scripts/genksyms/genksyms"),
         hdrs = depset([headers]),
         module_lds = outputs["scripts/module.lds"],
         objtool = outputs.get("tools/objtool/objtool") if ctx.attr.objtool_args else None,

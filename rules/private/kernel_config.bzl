@@ -33,7 +33,35 @@ def fips140_config_error(values, min_key_length):
         return "CONFIG_CRYPTO_FIPS140_EXTMOD=y needs CONFIG_CRYPTO_FIPS140_HMAC_KEY, which this config does not set."
     if len(key) < min_key_length:
         return "CONFIG_CRYPTO_FIPS140_HMAC_KEY is %d characters long; at least %d are required." % (len(key), min_key_length)
+    if _is_y(values, "MODVERSIONS"):
+        for symbol, why in _UNSUPPORTED_MODVERSIONS.items():
+            if _is_y(values, symbol):
+                return "CONFIG_%s=y is not supported: %s." % (symbol, why)
     return None
+
+# MODVERSIONS options the module build does not do, and why.
+_UNSUPPORTED_MODVERSIONS = {
+    "GENDWARFKSYMS": "symbol versions come from genksyms (CONFIG_GENKSYMS) here",
+    "MODULE_SRCVERSION_ALL": "srcversion needs kbuild's source and dependency lists of every object",
+}
+
+def modpost_modversions_flags(values):
+    """modpost's MODVERSIONS flags for a config, as scripts/Makefile.modpost gives them.
+
+    Args:
+      values: dict of symbol (without CONFIG_) to value.
+
+    Returns:
+      A list of flags: `-m` with `-b` and `-x` for the basic and extended version tables, or none.
+    """
+    if not _is_y(values, "MODVERSIONS"):
+        return []
+    flags = ["-m"]
+    if _is_y(values, "BASIC_MODVERSIONS"):
+        flags.append("-b")
+    if _is_y(values, "EXTENDED_MODVERSIONS"):
+        flags.append("-x")
+    return flags
 
 def _arch(values):
     if _is_y(values, "X86_64"):

@@ -56,6 +56,7 @@ KernelHeadersInfo = provider(
         "arch": "The kernel ARCH: `x86_64` or `arm64`.",
         "cflags": "list of strings: the kernel's compile flags for module objects (include paths as exec paths), without the per-object defines.",
         "external_modules": "bool: modules built against these headers are external (kbuild's `M=`): modpost runs with `-e`.",
+        "genksyms": "File or None: the kernel's scripts/genksyms/genksyms (a host program), which versions module exports on a CONFIG_MODVERSIONS kernel.",
         "hdrs": "depset of Files: every header and file the compile flags refer to.",
         "module_common_o": "File: `.module-common.o`, compiled from the kernel's module-common.c, linked into every .ko.",
         "module_lds": "File: the kernel's module linker script.",
@@ -74,6 +75,7 @@ CryptoObjsInfo = provider(
         "mode": "`fips140` (=y with CRYPTO_FIPS140_EXTMOD: part of fips140.ko), `builtin` (=y without it), `module` (=m) or `none` (=n).",
         "name": "The object's name (`name.o` in kbuild).",
         "objects": "list of Files: the compiled parts in link order, ready to link (for `fips140`, with their init/exit renamed when init_style is `upstream`; for `module`, compiled as module `name` with the FIPS 140 marker). fips140_ko links the `module` ones into `name.ko`.",
+        "symversions": "list of Files: with CONFIG_MODVERSIONS, each object's `.<stem>.o.cmd` beside it, holding genksyms' `#SYMVER` lines (empty without exports), which modpost -m reads through the module's `.mod` file; else empty.",
     },
 )
 

@@ -79,6 +79,7 @@ def _boot_test_impl(ctx):
     ]
     args += ["--module=" + m.short_path for m in modules]
     args += ["--expect=" + e for e in ctx.attr.expect]
+    args += ["--expect-preferred=" + e for e in ctx.attr.expect_preferred]
     args += ["--kernel-arg=" + a for a in ctx.attr.kernel_args]
     args += ["--embedded=" + e for e in ctx.attr.embedded]
     args += ["--expect-log=" + e for e in ctx.attr.expect_log]
@@ -112,6 +113,7 @@ _boot_test = rule(
         "embedded": attr.string_list(doc = "Modules the kernel itself embeds (`fips140`, `nonfips140`), loaded after the others: the guest finds each through /proc/kallsyms, reads it through /proc/kcore, checks fips140's HMAC-SHA256 with `embedded_config`'s key, and loads the bytes."),
         "embedded_config": attr.label(allow_single_file = True, doc = "With embedded fips140: the .config holding CONFIG_CRYPTO_FIPS140_HMAC_KEY."),
         "expect": attr.string_list(doc = "`MODULE:NAME`: module MODULE must register an algorithm with this name or driver."),
+        "expect_preferred": attr.string_list(doc = "`NAME=DRIVER`: DRIVER must have the highest priority of the implementations of NAME, e.g. an accelerated driver winning over the generic one."),
         "expect_log": attr.string_list(doc = "Texts the serial log must contain, e.g. the kernel's or modload's reason for a failure."),
         "fips140": attr.label(cfg = _arch_transition, allow_files = [".ko"], doc = "A fips140_ko target (its ko, then in scenario `load` its crypto_modules; with `embedded`, only its crypto_modules) or one .ko file, loaded after `modules`."),
         "kernel": attr.label(mandatory = True, allow_single_file = True, cfg = _arch_transition, doc = "The kernel image (vmlinuz; a vmlinux_with_fips140's bootable image), built for `arch`."),

@@ -9,7 +9,8 @@
 //	    --expect fips140:serpent --log serial.log
 //
 // With --scenario reject, the last module must fail to load (an earlier one
-// registered one of its algorithms) and leave nothing registered.
+// registered one of its algorithms, or, alone, for the --expect-log reason)
+// and leave nothing registered.
 // --judge LOG judges a saved serial log without booting. Arguments may come
 // from @paramfiles.
 package main
@@ -38,6 +39,7 @@ type options struct {
 	scenario                    boot.Scenario
 	fipsModule                  string
 	expect                      []boot.ExpectedAlg
+	preferred                   []boot.PreferredAlg
 	minFIPSAlgs                 int
 	log, initrd, judge          string
 	memoryMB                    int
@@ -87,6 +89,11 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		o.expect = append(o.expect, e)
 		return err
 	}}, "expect", "MODULE:NAME: module MODULE must register an algorithm with this name or driver (repeatable)")
+	fs.Var(listFlag{func(s string) error {
+		p, err := boot.ParsePreferredAlg(s)
+		o.preferred = append(o.preferred, p)
+		return err
+	}}, "expect-preferred", "NAME=DRIVER: DRIVER must have the highest priority among the implementations of NAME (repeatable)")
 	fs.IntVar(&o.minFIPSAlgs, "min-fips-algs", 1, "with scenario load: at least this many algorithms of --fips-module")
 	fs.StringVar(&o.log, "log", "", "where to write the serial console log")
 	fs.StringVar(&o.initrd, "initrd", "", "where to write the initramfs (default: a temporary file)")
@@ -117,8 +124,10 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 			return o, errors.New("--embedded fips140 needs --embedded-config: the .config with the HMAC key")
 		}
 	}
-	if o.scenario == boot.Reject && len(o.modules)+len(o.embedded) < 2 {
-		return o, errors.New("--scenario reject needs at least two --module: the ones that register an algorithm first, then the one that must fail")
+	if n := len(o.modules) + len(o.embedded); o.scenario == boot.Reject && n == 0 {
+		return o, errors.New("--scenario reject needs --module: the one that must fail, last")
+	} else if o.scenario == boot.Reject && n == 1 && len(o.expectLog) == 0 {
+		return o, errors.New("--scenario reject with one --module needs --expect-log: the kernel's reason for refusing it (with earlier modules, the reason is theirs: they register one of its algorithms)")
 	}
 	seen := map[string]bool{}
 	for _, m := range o.modules {
@@ -163,7 +172,7 @@ func runErr(o options, stdout io.Writer) (*boot.Verdict, error) {
 	for _, e := range o.embedded {
 		files = append(files, boot.EmbeddedFile(e))
 	}
-	expect := boot.Expect{Scenario: o.scenario, Files: files, FIPSModule: o.fipsModule, Algs: o.expect, MinFIPSAlgs: o.minFIPSAlgs}
+	expect := boot.Expect{Scenario: o.scenario, Files: files, FIPSModule: o.fipsModule, Algs: o.expect, Preferred: o.preferred, MinFIPSAlgs: o.minFIPSAlgs}
 	if o.judge != "" {
 		serial, err := os.ReadFile(o.judge)
 		if err != nil {

@@ -41,6 +41,38 @@ def _asm_kbuild_defines(kbuild_defines):
         return ["MODULE"] + modfile + rest
     return modfile + rest
 
+def compile_flags(toolchain, headers, kbuild_defines, defines, copts, copts_remove, includes, asm = False):
+    """An object's compile flags in kbuild's order (c_flags, or a_flags with asm), without -c and -o.
+
+    Args:
+      toolchain: KernelToolchainInfo.
+      headers: KernelHeadersInfo.
+      kbuild_defines: as emit_compile's.
+      defines: as emit_compile's (left out with asm).
+      copts: as emit_compile's (AFLAGS_obj.o with asm).
+      copts_remove: as emit_compile's.
+      includes: list of Files for -include (left out with asm).
+      asm: give a_flags, for a .S object.
+
+    Returns:
+      A list of strings.
+    """
+    kernel_flags = headers.cflags
+    if asm:
+        kernel_flags, defines, includes = headers.aflags, [], []
+        kbuild_defines = _asm_kbuild_defines(kbuild_defines)
+    flags = [f for f in toolchain.cc_flags if f not in copts_remove]
+    flags += [f for f in kernel_flags if f not in copts_remove]
+
+    # KBUILD_CFLAGS (with the seed's additions), CFLAGS_obj.o, then -DMODULE
+    # and the KBUILD_* names.
+    flags += ["-D" + d for d in defines]
+    for f in includes:
+        flags += ["-include", f.path]
+    flags += copts
+    flags += ["-D" + d for d in kbuild_defines]
+    return flags
+
 def emit_compile(ctx, *, toolchain, headers, src, out, kbuild_defines, defines = [], copts = [], copts_remove = [], hdrs = depset(), includes = []):
     """Compiles one source into an object with the kernel's flags.
 
@@ -66,22 +98,13 @@ def emit_compile(ctx, *, toolchain, headers, src, out, kbuild_defines, defines =
       hdrs: depset of the object's own headers.
       includes: list of Files passed with -include.
     """
-    kernel_flags = headers.cflags
-    if src.extension == "S":
-        if not headers.aflags:
-            fail("%s is assembler, but the kernel it builds against gives no assembler flags (kernel_build's or kernel_headers' aflags)" % src.short_path)
-        kernel_flags, defines, includes = headers.aflags, [], []
-        kbuild_defines = _asm_kbuild_defines(kbuild_defines)
+    if src.extension == "S" and not headers.aflags:
+        fail("%s is assembler, but the kernel it builds against gives no assembler flags (kernel_build's or kernel_headers' aflags)" % src.short_path)
+    asm = src.extension == "S"
+    if asm:
+        includes = []
     args = ctx.actions.args()
-    args.add_all([f for f in toolchain.cc_flags if f not in copts_remove])
-    args.add_all([f for f in kernel_flags if f not in copts_remove])
-
-    # kbuild's c_flags order: KBUILD_CFLAGS (with the seed's additions),
-    # CFLAGS_obj.o, then -DMODULE and the KBUILD_* names.
-    args.add_all(defines, format_each = "-D%s")
-    args.add_all(includes, before_each = "-include")
-    args.add_all(copts)
-    args.add_all(kbuild_defines, format_each = "-D%s")
+    args.add_all(compile_flags(toolchain, headers, kbuild_defines, defines, copts, copts_remove, includes, asm = asm))
     args.add_all(REPRODUCIBLE_COPTS)
     args.add("-c", src)
     args.add("-o", out)

@@ -4,7 +4,7 @@ load(":actions/tools.bzl", "tool_args")
 
 visibility("//rules/private/...")
 
-def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, external, strip_prefix):
+def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, external, strip_prefix, modversions = [], version_files = []):
     """Runs modpost over module objects, writing each <obj>.mod.c and a Module.symvers.
 
     Args:
@@ -16,6 +16,8 @@ def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, exter
       crypto: run in the seed's crypto mode (`-c`).
       external: the modules are external modules (`-e`).
       strip_prefix: the directory prefix to remove from object paths to name modules.
+      modversions: modpost's MODVERSIONS flags for the kernel's config (`-m`, `-b`, `-x`), or none.
+      version_files: with modversions, each object's `<obj>.mod` and the `.cmd` files it lists.
     """
     args = tool_args(ctx)
     args.add("-M")
@@ -23,6 +25,7 @@ def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, exter
         args.add("-c")
     if external:
         args.add("-e")
+    args.add_all(modversions)
     args.add_all(symvers_in, before_each = "-i")
     args.add("-o", symvers_out)
     args.add("-strip-prefix", strip_prefix)
@@ -30,7 +33,7 @@ def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, exter
     ctx.actions.run(
         executable = ctx.executable._modpost,
         arguments = [args],
-        inputs = objects + symvers_in,
+        inputs = objects + symvers_in + version_files,
         outputs = [symvers_out] + mod_cs,
         mnemonic = "KernelModpost",
         progress_message = "Checking %s with modpost%s" % (", ".join([o.basename for o in objects]), " -c" if crypto else ""),

@@ -10,6 +10,7 @@ EMBED_ATTRS = {"_embed": attr.label(default = "//tools/embed", executable = True
 HMAC_ATTRS = {"_hmac": attr.label(default = "//tools/hmac", executable = True, cfg = "exec")}
 LDWRAP_ATTRS = {"_ldwrap": attr.label(default = "//tools/ldwrap", executable = True, cfg = "exec")}
 MODPOST_ATTRS = {"_modpost": attr.label(default = "//tools/modpost", executable = True, cfg = "exec")}
+SYMVERSIONS_ATTRS = {"_symversions": attr.label(default = "//tools/symversions", executable = True, cfg = "exec")}
 
 def tool_args(ctx):
     """A helper's Args: a params file (`@file`, one argument a line) when the line is long.

@@ -181,6 +181,26 @@ func TestJudgeCatches(t *testing.T) {
 			t.Errorf("failures: %q", v.Failures)
 		}
 	})
+	t.Run("preferred driver", func(t *testing.T) {
+		l, _ := ParseSerial(base)
+		e := expect
+		e.Preferred = []PreferredAlg{{"blowfish", "blowfish-generic"}}
+		if v := Judge(l, e); !v.OK() {
+			t.Errorf("blowfish-generic is the only blowfish, yet: %q", v.Failures)
+		}
+		// A faster driver registered beside it wins by priority.
+		l.Sections[SectionLoaded] += "\n\nname : blowfish\ndriver : blowfish-asm\nmodule : kernel\npriority : 200\nselftest : passed\n"
+		if v := Judge(l, e); !strings.Contains(strings.Join(v.Failures, "\n"), "blowfish: blowfish-asm (module kernel, priority 200) wins, want blowfish-generic") {
+			t.Errorf("failures: %q", v.Failures)
+		}
+		e.Preferred = []PreferredAlg{{"gcm(aes)", "gcm-aes-aesni"}}
+		if v := Judge(l, e); !strings.Contains(strings.Join(v.Failures, "\n"), "no algorithm named gcm(aes)") {
+			t.Errorf("failures: %q", v.Failures)
+		}
+		if _, err := ParsePreferredAlg("gcm(aes)"); err == nil {
+			t.Error("ParsePreferredAlg took a value without =DRIVER")
+		}
+	})
 	t.Run("reject scenario, but it loaded", func(t *testing.T) {
 		l, _ := ParseSerial(base)
 		e := Expect{Scenario: Reject, Files: []string{"blowfish.ko", "fips140.ko"}, FIPSModule: "fips140"}
@@ -258,7 +278,7 @@ func TestModuleName(t *testing.T) {
 
 func TestMachineArgs(t *testing.T) {
 	for _, tc := range []struct{ arch, want string }{
-		{"x86_64", "-accel tcg -m 512 -nographic -no-reboot -nic none -kernel K -initrd I -append console=ttyS0 panic=-1 quiet"},
+		{"x86_64", "-cpu max -accel tcg -m 512 -nographic -no-reboot -nic none -kernel K -initrd I -append console=ttyS0 panic=-1 quiet"},
 		{"arm64", "-M virt -cpu max -accel tcg -m 512 -nographic -no-reboot -nic none -kernel K -initrd I -append console=ttyAMA0 panic=-1 quiet"},
 	} {
 		args, err := Machine{Arch: tc.arch, Kernel: "K", Initrd: "I"}.Args()

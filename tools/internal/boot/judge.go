@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -22,12 +23,29 @@ func ParseExpectedAlg(s string) (ExpectedAlg, error) {
 	return ExpectedAlg{Module: m, Name: n}, nil
 }
 
+// PreferredAlg is an algorithm name whose highest-priority implementation
+// in /proc/crypto must be Driver (an accelerated driver winning over the
+// generic one).
+type PreferredAlg struct {
+	Name, Driver string
+}
+
+// ParsePreferredAlg parses "NAME=DRIVER".
+func ParsePreferredAlg(s string) (PreferredAlg, error) {
+	n, d, ok := strings.Cut(s, "=")
+	if !ok || n == "" || d == "" {
+		return PreferredAlg{}, fmt.Errorf("preferred algorithm %q: want NAME=DRIVER", s)
+	}
+	return PreferredAlg{Name: n, Driver: d}, nil
+}
+
 // Expect is what a boot must show.
 type Expect struct {
 	Scenario    Scenario
 	Files       []string // module files in load order (base names)
 	FIPSModule  string   // the module whose algorithms must all pass, "fips140"
 	Algs        []ExpectedAlg
+	Preferred   []PreferredAlg
 	MinFIPSAlgs int // in Load: at least this many FIPSModule algorithms
 }
 
@@ -135,6 +153,9 @@ func Judge(l *Log, e Expect) *Verdict {
 				v.fail("no algorithm %s of module %s in /proc/crypto (%s)", want.Name, want.Module, providers(algs, want.Name))
 			}
 		}
+		for _, want := range e.Preferred {
+			v.preferred(algs, want)
+		}
 		for _, m := range loaded {
 			if m != e.FIPSModule && len(byModule[m]) > 0 {
 				v.note("module %s: %s", m, drivers(byModule[m]))
@@ -235,4 +256,32 @@ func providers(algs []Alg, name string) string {
 		return "nothing by that name or driver"
 	}
 	return strings.Join(p, "; ")
+}
+
+// preferred checks that want.Driver has the highest priority of the
+// implementations of want.Name, the one the crypto API picks.
+func (v *Verdict) preferred(algs []Alg, want PreferredAlg) {
+	var best *Alg
+	bestPrio := -1
+	for i, a := range algs {
+		if a.Name != want.Name {
+			continue
+		}
+		prio, err := strconv.Atoi(a.Fields["priority"])
+		if err != nil {
+			v.fail("%s (%s): priority %q is not a number", a.Driver, a.Name, a.Fields["priority"])
+			return
+		}
+		if prio > bestPrio {
+			best, bestPrio = &algs[i], prio
+		}
+	}
+	switch {
+	case best == nil:
+		v.fail("no algorithm named %s in /proc/crypto, want %s to provide it", want.Name, want.Driver)
+	case best.Driver != want.Driver:
+		v.fail("%s: %s (module %s, priority %d) wins, want %s (%s)", want.Name, best.Driver, best.Module, bestPrio, want.Driver, providers(algs, want.Name))
+	default:
+		v.note("%s: %s (module %s, priority %d) wins", want.Name, best.Driver, best.Module, bestPrio)
+	}
 }

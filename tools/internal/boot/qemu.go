@@ -35,8 +35,12 @@ func (m Machine) Args() ([]string, error) {
 	var console string
 	switch m.Arch {
 	case "x86_64":
+		// -cpu max: the CPU features the accelerated crypto drivers
+		// need (AES-NI, PCLMULQDQ, AVX2), which qemu64 lacks.
+		machine = []string{"-cpu", "max"}
 		console = "ttyS0"
 	case "arm64":
+		// -cpu max: the ARMv8 crypto extensions.
 		machine = []string{"-M", "virt", "-cpu", "max"}
 		console = "ttyAMA0"
 	default:

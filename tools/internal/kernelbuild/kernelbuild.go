@@ -113,6 +113,13 @@ func Build(o Options) error {
 	if err := k.make("vmlinux"); err != nil {
 		return err
 	}
+	// The probe module is built against Module.symvers, which `make
+	// modules` would write as vmlinux.symvers plus the in-tree modules'
+	// exports; no in-tree module is built here. (With MODVERSIONS, modpost
+	// fails without it: module_layout is undefined.)
+	if err := copyFile(filepath.Join(obj, "vmlinux.symvers"), filepath.Join(obj, "Module.symvers")); err != nil {
+		return err
+	}
 	flags, err := k.probeModule()
 	if err != nil {
 		return err

@@ -148,18 +148,23 @@ func prepareArchiver(spec inputSpec, t tools, work string) ([]benchCase, error) 
 
 // prepareModpost writes the same module objects into two directories and
 // runs each modpost in one of them (swapped every round), with kbuild's
-// command line for an external module build (docs/modpost-facts.md).
+// command line for an external module build (docs/modpost-facts.md). A
+// second case, unless -versioned-modules is 0, does the same with
+// MODVERSIONS (modversions.go).
 func prepareModpost(spec inputSpec, t tools, work string) ([]benchCase, error) {
 	root := filepath.Join(work, "modpost")
 	symvers := filepath.Join(root, "vmlinux.symvers")
-	if err := writeVmlinuxSymvers(symvers, spec.modpostSymvers, spec.vmlinuxExports); err != nil {
+	head, err := os.ReadFile(spec.modpostSymvers)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeVmlinuxSymvers(symvers, head, spec.vmlinuxExports, func(int) uint32 { return 0 }); err != nil {
 		return nil, err
 	}
 	sides := map[string]*side{}
 	var in modpostInputs
 	for _, name := range []string{"ours", "native"} {
 		dir := filepath.Join(root, name)
-		var err error
 		if in, err = writeModpostObjects(dir, spec.modpostObjs, spec.modules/2); err != nil {
 			return nil, err
 		}
@@ -168,7 +173,7 @@ func prepareModpost(spec inputSpec, t tools, work string) ([]benchCase, error) {
 	args := []string{"-M", "-o", "Module.symvers", "-T", "modules.order", "-i", "../vmlinux.symvers", "-e"}
 	sides["ours"].cmds = [][]string{append([]string{t.ours.modpost}, args...)}
 	sides["native"].cmds = [][]string{append(slices.Clone(t.modpost), args...)}
-	return []benchCase{{
+	cases := []benchCase{{
 		tool: "modpost", input: fmt.Sprintf("%d modules, %d vmlinux exports", len(in.order), spec.vmlinuxExports+countLines(spec.modpostSymvers)),
 		target: 1.5,
 		ours:   *sides["ours"], native: *sides["native"],
@@ -176,7 +181,15 @@ func prepareModpost(spec inputSpec, t tools, work string) ([]benchCase, error) {
 		check: func() error {
 			return sameModpostOutputs(sides["ours"].dir, sides["native"].dir, len(in.order), in.exporters*in.exportsPer)
 		},
-	}}, nil
+	}}
+	if spec.versioned.modules == 0 {
+		return cases, nil
+	}
+	c, err := prepareVersionedModpost(spec, t, work)
+	if err != nil {
+		return nil, fmt.Errorf("the versioned modules: %w", err)
+	}
+	return append(cases, c), nil
 }
 
 func countLines(path string) int {

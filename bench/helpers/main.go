@@ -3,7 +3,8 @@
 //
 //	hmac sign       vs  openssl dgst -sha256 -hmac KEY -binary
 //	archiver create vs  ar cDPrST                (thin archives)
-//	modpost         vs  Debian's modpost.real-lsb-64 (linux-kbuild-7.2.13)
+//	modpost         vs  Debian's modpost.real-lsb-64 (linux-kbuild-7.2.13),
+//	                    without and with MODVERSIONS (-m -b)
 //	embed           vs  ld -r -b binary + objcopy --rename-section
 //
 // Usage (from the repository root; bench/helpers.sh runs it in the build
@@ -43,6 +44,7 @@ type options struct {
 	ours  helpers // paths of our helpers; "" means build it
 
 	openssl, ar, ld, objcopy string
+	as                       string // GNU as for x86_64, assembles the versioned modpost modules
 	modpost                  string // the real modpost binary
 	modpostSysroot           string // run it with this root's loader and libs
 
@@ -62,6 +64,7 @@ type inputSpec struct {
 	vmlinuxExports int    // lines of the synthetic vmlinux Module.symvers
 	modpostObjs    string // the directory of the objects modules are made from
 	modpostSymvers string // the vmlinux exports those objects use
+	versioned      versionedSpec
 }
 
 // benchNames lists the benches in the order they run.
@@ -98,6 +101,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.ar, "ar", "ar", "GNU ar")
 	fs.StringVar(&o.ld, "ld", "ld", "GNU ld for x86_64")
 	fs.StringVar(&o.objcopy, "objcopy", "objcopy", "GNU objcopy")
+	fs.StringVar(&o.as, "as", "as", "GNU as for x86_64 (assembles the versioned modpost modules)")
 	fs.StringVar(&o.modpost, "modpost", "", "the real modpost: scripts/mod/modpost.real-lsb-64 of linux-kbuild-7.2.13+deb14 (required for the modpost bench)")
 	fs.StringVar(&o.modpostSysroot, "modpost-sysroot", "", "a root with glibc >= 2.38 whose loader and libraries run the real modpost (for older hosts)")
 	moduleMB := fs.Int64("module-mb", 64, "size of the pseudo-random module for hmac and embed, in MiB")
@@ -106,6 +110,10 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.inputs.vmlinuxExports, "vmlinux-exports", 29242, "exports in the synthetic vmlinux Module.symvers (29,242 in Debian's 7.2.13 amd64 headers)")
 	fs.StringVar(&o.inputs.modpostObjs, "modpost-objs", "tools/internal/modpost/testdata/objs/x86_64", "directory holding exporter.o and user.o, the templates of the modpost inputs")
 	fs.StringVar(&o.inputs.modpostSymvers, "modpost-symvers", "tools/internal/modpost/testdata/vmlinux.symvers", "the vmlinux exports the template objects use; added to the synthetic vmlinux Module.symvers")
+	fs.IntVar(&o.inputs.versioned.modules, "versioned-modules", 1000, "modules of the MODVERSIONS modpost case (-M -m -b); 0 leaves it out")
+	fs.IntVar(&o.inputs.versioned.exports, "versioned-exports", 40, "exports of each versioned module (each with a #SYMVER CRC)")
+	fs.IntVar(&o.inputs.versioned.imports, "versioned-imports", 80, "vmlinux symbols each versioned module imports (with CRCs); at most -vmlinux-exports")
+	fs.IntVar(&o.inputs.versioned.cmdDeps, "cmd-deps", 300, "deps_ lines (header paths) in each .cmd file of the versioned modules")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,6 +134,14 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-modules must be at most %d", 2*maxModulePairs)
 	case o.inputs.vmlinuxExports < 0:
 		return o, errors.New("-vmlinux-exports must not be negative")
+	case o.inputs.versioned.modules < 0 || o.inputs.versioned.modules > 99999:
+		return o, errors.New("-versioned-modules must be between 0 and 99999")
+	case o.inputs.versioned.exports < 1 || o.inputs.versioned.exports > 999:
+		return o, errors.New("-versioned-exports must be between 1 and 999")
+	case o.inputs.versioned.imports < 0 || o.inputs.versioned.imports > o.inputs.vmlinuxExports:
+		return o, errors.New("-versioned-imports must be between 0 and -vmlinux-exports")
+	case o.inputs.versioned.cmdDeps < 0:
+		return o, errors.New("-cmd-deps must not be negative")
 	}
 	for _, name := range o.only {
 		if !contains(benchNames(), name) {

@@ -18,6 +18,7 @@ const modulePath = "github.com/rules-fips140/rules_fips140"
 type tools struct {
 	ours                     helpers
 	openssl, ar, ld, objcopy string
+	as                       string   // "" unless the versioned modpost case runs
 	modpost                  []string // argv before modpost's own arguments
 	versions                 [][2]string
 }
@@ -64,6 +65,12 @@ func resolveTools(o options, work string, stderr io.Writer) (tools, error) {
 	}
 	if t.modpost != nil {
 		t.versions = append(t.versions, [2]string{"modpost", strings.Join(t.modpost, " ")})
+	}
+	if o.wants("modpost") && o.inputs.versioned.modules > 0 {
+		if t.as, err = lookPath(o.as); err != nil {
+			return t, err
+		}
+		t.versions = append(t.versions, [2]string{"as", firstLine(t.as, "--version")})
 	}
 	return t, nil
 }

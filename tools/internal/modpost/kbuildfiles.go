@@ -87,17 +87,19 @@ type SymverCRC struct {
 // breaks these rules is skipped, except that a name with no space anywhere
 // after it ends the scan.
 func ParseSymvers(data []byte) []SymverCRC {
-	const tag = "\n#SYMVER "
-	text := string(untilNUL(data))
+	// The names are copied out one by one, so that the result does not
+	// keep the whole file alive.
+	tag := []byte("\n#SYMVER ")
+	text := untilNUL(data)
 	var out []SymverCRC
 	p := 0
 	for {
-		i := strings.Index(text[p:], tag)
+		i := bytes.Index(text[p:], tag)
 		if i < 0 {
 			return out
 		}
 		nameAt := p + i + len(tag)
-		sp := strings.IndexByte(text[nameAt:], ' ')
+		sp := bytes.IndexByte(text[nameAt:], ' ')
 		if sp < 0 {
 			return out
 		}
@@ -111,7 +113,7 @@ func ParseSymvers(data []byte) []SymverCRC {
 		if p >= len(text) || text[p] != '\n' {
 			continue
 		}
-		out = append(out, SymverCRC{Name: name, CRC: uint32(crc)})
+		out = append(out, SymverCRC{Name: string(name), CRC: uint32(crc)})
 	}
 }
 
@@ -120,7 +122,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // strtoul parses an unsigned number at s[i:], which starts with a digit,
 // as C's strtoul(s, &end, 0) does, and returns it with the index after it.
 // On overflow it returns all ones and still consumes every digit.
-func strtoul(s string, i int) (uint64, int) {
+func strtoul[S string | []byte](s S, i int) (uint64, int) {
 	base := uint64(10)
 	if s[i] == '0' {
 		base = 8

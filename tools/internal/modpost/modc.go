@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -13,6 +14,7 @@ import (
 // Like modpost it warns about missing CRCs as it goes.
 func (r *run) modC(m *module) []byte {
 	var b bytes.Buffer
+	b.Grow(512 + 96*len(m.exports) + 48*len(m.imports) + 64*len(m.aliases))
 	b.WriteString("#include <linux/module.h>\n" +
 		"#include <linux/export-internal.h>\n" +
 		"#include <linux/compiler.h>\n" +
@@ -52,8 +54,9 @@ func (r *run) modC(m *module) []byte {
 		if s.gplOnly {
 			flags |= ksymFlagGPLOnly
 		}
-		fmt.Fprintf(&b, "KSYMTAB_%s(%s, \"%s\");\n", kind, s.name, s.namespace)
-		fmt.Fprintf(&b, "SYMBOL_FLAGS(%s, 0x%02x);\n", s.name, flags)
+		writeStrings(&b, "KSYMTAB_", kind, "(", s.name, ", \"", s.namespace, "\");\nSYMBOL_FLAGS(", s.name, ", ")
+		writeHex(&b, uint32(flags), 2)
+		b.WriteString(");\n")
 	}
 	if r.cfg.Modversions {
 		b.WriteString("\n")
@@ -62,7 +65,9 @@ func (r *run) modC(m *module) []byte {
 				r.warnf("EXPORT symbol \"%s\" [%s.ko] version generation failed, symbol will not be versioned.\n"+
 					"Is \"%s\" prototyped in <asm/asm-prototypes.h>?\n", s.name, m.name, s.name)
 			}
-			fmt.Fprintf(&b, "SYMBOL_CRC(%s, 0x%08x);\n", s.name, s.crc)
+			writeStrings(&b, "SYMBOL_CRC(", s.name, ", ")
+			writeHex(&b, s.crc, 8)
+			b.WriteString(");\n")
 		}
 	}
 	if r.cfg.BasicVersions {
@@ -91,7 +96,7 @@ func (r *run) modC(m *module) []byte {
 
 	b.WriteString("\n")
 	for _, a := range m.aliases {
-		fmt.Fprintf(&b, "MODULE_ALIAS(\"%s\");\n", a)
+		writeStrings(&b, "MODULE_ALIAS(\"", a, "\");\n")
 	}
 	if m.srcversion != "" {
 		fmt.Fprintf(&b, "\nMODULE_INFO(srcversion, \"%s\");\n", m.srcversion)
@@ -137,7 +142,9 @@ func (r *run) versions(b *bytes.Buffer, m *module) {
 			r.errorf("too long symbol \"%s\" [%s.ko]\n", s.name, m.name)
 			break
 		}
-		fmt.Fprintf(b, "\t{ 0x%08x, \"%s\" },\n", s.crc, s.name)
+		b.WriteString("\t{ ")
+		writeHex(b, s.crc, 8)
+		writeStrings(b, ", \"", s.name, "\" },\n")
 	}
 	b.WriteString("};\n")
 }
@@ -150,15 +157,35 @@ func (r *run) extendedVersions(b *bytes.Buffer, m *module) {
 		"static const u32 ____version_ext_crcs[]\n" +
 		"__used __section(\"__version_ext_crcs\") = {\n")
 	for _, s := range imps {
-		fmt.Fprintf(b, "\t0x%08x,\n", s.crc)
+		b.WriteString("\t")
+		writeHex(b, s.crc, 8)
+		b.WriteString(",\n")
 	}
 	b.WriteString("};\n" +
 		"static const char ____version_ext_names[]\n" +
 		"__used __section(\"__version_ext_names\") =\n")
 	for _, s := range imps {
-		fmt.Fprintf(b, "\t\"%s\\0\"\n", s.name)
+		writeStrings(b, "\t\"", s.name, "\\0\"\n")
 	}
 	b.WriteString(";\n")
+}
+
+// writeStrings writes the strings one after the other.
+func writeStrings(b *bytes.Buffer, strs ...string) {
+	for _, s := range strs {
+		b.WriteString(s)
+	}
+}
+
+// writeHex writes v as fmt's "0x%0*x" does with width digits.
+func writeHex(b *bytes.Buffer, v uint32, width int) {
+	var buf [8]byte
+	h := strconv.AppendUint(buf[:0], uint64(v), 16)
+	b.WriteString("0x")
+	for range width - len(h) {
+		b.WriteByte('0')
+	}
+	b.Write(h)
 }
 
 // ksymFlagGPLOnly is KSYM_FLAG_GPL_ONLY from include/linux/module_symbol.h.

@@ -34,7 +34,8 @@ type Config struct {
 	// ReadFile reads kbuild's side files: <mod>.mod, .<obj>.o.cmd and,
 	// for srcversion, the sources they name. Paths are used as those
 	// files give them (relative ones against the working directory).
-	// nil means os.ReadFile.
+	// nil means os.ReadFile. With Modversions it is called from several
+	// goroutines at once.
 	ReadFile func(name string) ([]byte, error)
 }
 
@@ -120,6 +121,9 @@ type run struct {
 	modules      []*module
 	symbols      map[string]*symbol // latest export of each name
 	nrUnresolved int
+	// crcFiles holds the .mod and .cmd files that readCRCs will need,
+	// read and parsed ahead by prefetchCRCs, by path.
+	crcFiles map[string]crcFile
 }
 
 func (r *run) errorf(format string, args ...any) {
@@ -137,17 +141,25 @@ type stop struct{}
 // readSideFile reads one of kbuild's side files. On failure it ends the
 // run as modpost does: perror's message, exit status 1, no files written.
 func (r *run) readSideFile(name string) []byte {
-	read := r.cfg.ReadFile
-	if read == nil {
-		read = os.ReadFile
-	}
-	data, err := read(name)
+	data, err := r.readFunc()(name)
 	if err != nil {
-		r.res.Diags = append(r.res.Diags, Diag{Plain: true, Msg: name + ": " + strerror(err) + "\n"})
-		r.res.Failed = true
-		panic(stop{})
+		r.sideFileFailed(name, err)
 	}
 	return data
+}
+
+// sideFileFailed ends the run for a side file that could not be read.
+func (r *run) sideFileFailed(name string, err error) {
+	r.res.Diags = append(r.res.Diags, Diag{Plain: true, Msg: name + ": " + strerror(err) + "\n"})
+	r.res.Failed = true
+	panic(stop{})
+}
+
+func (r *run) readFunc() func(string) ([]byte, error) {
+	if r.cfg.ReadFile != nil {
+		return r.cfg.ReadFile
+	}
+	return os.ReadFile
 }
 
 // strerror returns the C library's text for the error number in err,
@@ -200,6 +212,9 @@ func (r *run) run(dumps []SymversFile, objects []*Object) {
 		n += len(o.Exports)
 	}
 	r.symbols = make(map[string]*symbol, n)
+	if r.cfg.Modversions {
+		r.prefetchCRCs(objects)
+	}
 	for _, d := range dumps {
 		r.readDump(d)
 	}
@@ -226,17 +241,37 @@ func (r *run) run(dumps []SymversFile, objects []*Object) {
 		defer r.warnf("suppressed %d unresolved symbol warnings because there were too many)\n",
 			r.nrUnresolved-maxUnresolvedReports)
 	}
-	for _, m := range r.modules {
-		if m.dumpFile != "" || m.isVmlinux {
-			continue
-		}
-		c := ModC{Path: strings.TrimSuffix(m.obj.Path, ".o") + ".mod.c", Content: r.modC(m)}
-		if !r.res.Failed {
-			r.res.ModC = append(r.res.ModC, c)
-		}
-	}
+	r.modCs()
 	if !r.res.Failed {
 		r.res.Symvers = r.dump()
+	}
+}
+
+// modCs generates the .mod.c files of the modules read from objects, on
+// up to GOMAXPROCS goroutines, each module with a run of its own for the
+// messages. They are then taken in module order as if generated one
+// after the other: the messages of each, and its file unless it or an
+// earlier step failed.
+func (r *run) modCs() {
+	var mods []*module
+	for _, m := range r.modules {
+		if m.dumpFile == "" && !m.isVmlinux {
+			mods = append(mods, m)
+		}
+	}
+	files := make([]ModC, len(mods))
+	results := make([]Result, len(mods))
+	forEach(len(mods), func(i int) {
+		sub := &run{cfg: r.cfg}
+		files[i] = ModC{Path: strings.TrimSuffix(mods[i].obj.Path, ".o") + ".mod.c", Content: sub.modC(mods[i])}
+		results[i] = sub.res
+	})
+	for i, res := range results {
+		r.res.Diags = append(r.res.Diags, res.Diags...)
+		r.res.Failed = r.res.Failed || res.Failed
+		if !r.res.Failed {
+			r.res.ModC = append(r.res.ModC, files[i])
+		}
 	}
 }
 
@@ -345,17 +380,99 @@ func (r *run) readCRCs(m *module, modFile string) {
 		r.errorf("%s: too long path was truncated\n", modFile[:pathMax-1])
 		return
 	}
-	for _, obj := range ModObjects(r.readSideFile(modFile)) {
+	for _, obj := range r.crcFile(modFile, true).objects {
 		cmd := crcCmdPath(obj)
 		if len(cmd) >= pathMax {
 			r.errorf("%s: too long path was truncated\n", cmd[:pathMax-1])
 			continue
 		}
-		for _, v := range ParseSymvers(r.readSideFile(cmd)) {
+		for _, v := range r.crcFile(cmd, false).crcs {
 			// CRCs of symbols the module does not export are ignored.
 			if s := m.export(strings.TrimPrefix(v.Name, ".")); s != nil {
 				s.crc, s.crcValid = v.CRC, true
 			}
+		}
+	}
+}
+
+// crcFile is a side file readCRCs reads, parsed: a <mod>.mod file's
+// objects, or a .cmd file's #SYMVER lines; err is why it could not be read.
+type crcFile struct {
+	objects []string
+	crcs    []SymverCRC
+	err     error
+}
+
+// readCRCFile reads and parses the .mod (isMod) or .cmd file name.
+func readCRCFile(read func(string) ([]byte, error), name string, isMod bool) crcFile {
+	data, err := read(name)
+	switch {
+	case err != nil:
+		return crcFile{err: err}
+	case isMod:
+		return crcFile{objects: ModObjects(data)}
+	}
+	return crcFile{crcs: ParseSymvers(data)}
+}
+
+// crcFile returns the side file name, parsed, from those prefetchCRCs read
+// or else by reading it now. A file that could not be read ends the run
+// here, as in modpost.
+func (r *run) crcFile(name string, isMod bool) crcFile {
+	f, ok := r.crcFiles[name]
+	if !ok {
+		f = readCRCFile(r.readFunc(), name, isMod)
+	}
+	if f.err != nil {
+		r.sideFileFailed(name, f.err)
+	}
+	return f
+}
+
+// prefetchCRCs reads and parses, on up to GOMAXPROCS goroutines, the .mod
+// file of every object and the .cmd files it lists, the files readCRCs
+// will need, into r.crcFiles. Problems are kept, so that readCRCs reports
+// them where it meets them, in module order; a module's files after the
+// first it cannot read are left to readCRCs.
+func (r *run) prefetchCRCs(objects []*Object) {
+	read := r.readFunc()
+	type entry struct {
+		names []string
+		files []crcFile
+	}
+	entries := make([]entry, len(objects))
+	forEach(len(objects), func(i int) {
+		p := objects[i].Path
+		if !strings.HasSuffix(p, ".o") {
+			return
+		}
+		e := &entries[i]
+		add := func(name string, isMod bool) bool {
+			if len(name) >= pathMax {
+				return false
+			}
+			f := readCRCFile(read, name, isMod)
+			e.names, e.files = append(e.names, name), append(e.files, f)
+			return f.err == nil
+		}
+		mod := strings.TrimSuffix(p, ".o") + ".mod"
+		if !add(mod, true) {
+			return
+		}
+		for _, obj := range e.files[0].objects {
+			if !add(crcCmdPath(obj), false) {
+				return
+			}
+		}
+	})
+	n := 0
+	for _, e := range entries {
+		n += len(e.names)
+	}
+	r.crcFiles = make(map[string]crcFile, n)
+	for _, e := range entries {
+		for j, name := range e.names {
+			r.crcFiles[name] = e.files[j]
 		}
 	}
 }

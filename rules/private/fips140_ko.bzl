@@ -79,8 +79,8 @@ def _fips140_ko_impl(ctx):
     symvers = ctx.actions.declare_file(fips_dir + "/.fips140.symvers")
     fips140_mod_c = ctx.actions.declare_file(fips_dir + "/fips140.mod.c")
     modversions = modpost_modversions_flags(config.values)
-    version_files = _version_files(ctx, obj = fips140_o, infos = parts) if modversions else []
-    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, external = headers.external_modules, strip_prefix = strip_prefix, modversions = modversions, version_files = version_files)
+    fips140_version_files = _version_files(ctx, obj = fips140_o, infos = parts) if modversions else []
+    emit_modpost(ctx, objects = [fips140_o], symvers_in = vmlinux_symvers, symvers_out = symvers, mod_cs = [fips140_mod_c], crypto = True, external = headers.external_modules, strip_prefix = strip_prefix, modversions = modversions, version_files = fips140_version_files, vmlinux_complete = headers.symvers_complete)
     ko = _link_module(ctx, toolchain = toolchain, headers = headers, dir = fips_dir, name = "fips140", obj = fips140_o, mod_c = fips140_mod_c)
 
     # What the seed's crypto/fips140/Makefile writes: the one module that
@@ -114,10 +114,12 @@ def _fips140_ko_impl(ctx):
         # What fips140.o is linked from, for inspection: the thin archive in
         # link order, its members, and the generated main.
         # module_objects: the linked module objects modpost reads, for
-        # comparing with another modpost; ko: fips140.ko alone.
+        # comparing with another modpost; ko: fips140.ko alone; symversions:
+        # with MODVERSIONS, fips140's .mod and its parts' .cmd files.
         OutputGroupInfo(
             crypto_modules = depset(crypto_modules),
             ko = depset([ko]),
+            symversions = depset(fips140_version_files),
             link_inputs = depset([archive, fips140_o] + objects + generated),
             module_objects = depset([fips140_o] + mod_objs),
         ),

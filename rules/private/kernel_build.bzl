@@ -56,6 +56,9 @@ def _kernel_build_impl(ctx):
         fail("%s is an %s config, but the target platform's kernel toolchain builds for %s" % (config.file.short_path, config.arch, toolchain.arch))
     headers = ctx.actions.declare_directory(ctx.label.name + "/headers")
     outputs = _outputs(ctx, toolchain.arch, config.values)
+    symversions = None
+    if config.values.get("GENKSYMS") == "y":
+        symversions = ctx.actions.declare_file(ctx.label.name + "/fips140_objects.symversions")
     emit_kbuild(
         ctx,
         toolchain = toolchain,
@@ -68,6 +71,7 @@ def _kernel_build_impl(ctx):
         objtool_args = ctx.attr.objtool_args,
         headers = headers,
         outputs = outputs,
+        symversions = symversions,
     )
 
     def tree(flag):
@@ -88,6 +92,7 @@ def _kernel_build_impl(ctx):
         objtool_args = ctx.attr.objtool_args,
         resolve_btfids = None,
         symvers = outputs["vmlinux.symvers"],
+        symvers_complete = True,
     )
     return [
         DefaultInfo(files = depset([outputs["vmlinux"], headers_info.module_common_o])),
@@ -104,7 +109,11 @@ def _kernel_build_impl(ctx):
             objects = [outputs["vmlinux.o"], outputs[".vmlinux.export.o"], outputs["init/version-timestamp.o"]],
             sorttable = outputs["scripts/sorttable"],
         ),
-        OutputGroupInfo(kbuild = depset([headers] + outputs.values())),
+        # symversions: kbuild's own CRCs of the fips140 objects' exports.
+        OutputGroupInfo(
+            kbuild = depset([headers] + outputs.values()),
+            symversions = depset([symversions] if symversions else []),
+        ),
     ]
 
 kernel_build = rule(

@@ -22,6 +22,7 @@ _ATTRS = {
     "objtool_args": attr.string_list(doc = "The arguments kbuild gives objtool for module objects (its `objtool-args`, which include `--link --module` on kernels with CONFIG_X86_KERNEL_IBT)."),
     "resolve_btfids": attr.label(allow_single_file = True, executable = True, cfg = "exec", doc = "The kernel's resolve_btfids (kernels with CONFIG_DEBUG_INFO_BTF), e.g. linux-kbuild's `tools/bpf/resolve_btfids/resolve_btfids`. vmlinux_with_fips140 needs it, with the toolchain's pahole, for module BTF (CONFIG_DEBUG_INFO_BTF_MODULES)."),
     "symvers": attr.label(allow_single_file = True, doc = "vmlinux's Module.symvers."),
+    "symvers_complete": attr.bool(default = True, doc = "symvers lists every export of the kernel (as kbuild writes it), so a symbol fips140.ko needs and the kernel lacks fails its modpost pass. Off for a partial, hand-written one."),
 }
 
 def _include_flag(ctx, rel):
@@ -63,6 +64,7 @@ def _kernel_headers_impl(ctx):
         objtool_args = ctx.attr.objtool_args,
         resolve_btfids = ctx.file.resolve_btfids,
         symvers = ctx.file.symvers,
+        symvers_complete = ctx.attr.symvers_complete and ctx.file.symvers != None,
     )
     return [DefaultInfo(files = depset([info.module_common_o])), info]
 

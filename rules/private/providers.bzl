@@ -64,6 +64,7 @@ KernelHeadersInfo = provider(
         "objtool_args": "list of strings: objtool's arguments for module objects, with `--link --module`.",
         "resolve_btfids": "File or None: the kernel's resolve_btfids (exec-configured, `tools/bpf/resolve_btfids/resolve_btfids`). With pahole, it makes BTF: vmlinux's own and the fips140 module's (CONFIG_DEBUG_INFO_BTF_MODULES).",
         "symvers": "File or None: vmlinux's Module.symvers.",
+        "symvers_complete": "bool: symvers lists every symbol the kernel exports, so fips140's modpost pass (`-c`) reports a symbol it lacks, as the module could not load.",
     },
 )
 

@@ -55,7 +55,7 @@ func TestFlipCRC(t *testing.T) {
 		t.Errorf("flipCRC without a symbol = %q, %v; want the first entry", name, err)
 	}
 	for _, tc := range []struct {
-		data          []byte
+		data         []byte
 		symbol, want string
 	}{
 		{data, "missing", "no __versions entry for missing"},

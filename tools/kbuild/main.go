@@ -59,6 +59,7 @@ func parseArgs(args []string, stderr io.Writer) (kernelbuild.Options, error) {
 	fs.StringVar(&o.Headers, "headers", "", "the directory to fill with the module headers")
 	fs.Var(&outs, "out", "OBJ_PATH=DEST: copy a file of the object tree (repeated)")
 	fs.StringVar(&o.Work, "work", "", "a scratch directory")
+	fs.StringVar(&o.Symversions, "symversions", "", "where to write the #SYMVER lines kbuild's genksyms gave the -fips140-objects (CONFIG_MODVERSIONS)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

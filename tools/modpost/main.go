@@ -49,6 +49,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.cfg.WarnUnresolved, "w", false, "unresolved symbols are warnings")
 	fs.BoolVar(&o.cfg.AllowMissingNSImports, "N", false, "namespaces that are not imported are warnings")
 	fs.BoolVar(&o.cfg.Crypto, "c", false, "crypto module mode: skip unresolved symbols; leave vmlinux out of -o")
+	fs.BoolVar(&o.cfg.VmlinuxComplete, "vmlinux-complete", false, "with -c: the -i files hold all of vmlinux's exports, so unresolved symbols are errors as without -c (ours, not kbuild's)")
 	fs.BoolVar(&o.ignoreMissing, "n", false, "ignore missing object files")
 	fs.BoolVar(&o.cfg.Modversions, "m", false, "CONFIG_MODVERSIONS: CRCs from <mod>.mod and .<obj>.o.cmd #SYMVER lines")
 	fs.BoolVar(&o.cfg.BasicVersions, "b", false, "write the __versions table (CONFIG_BASIC_MODVERSIONS)")

@@ -2,7 +2,7 @@
 
 visibility("//rules/private/...")
 
-def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_objects, cflags, aflags, objtool_args, headers, outputs):
+def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_objects, cflags, aflags, objtool_args, headers, outputs, symversions = None):
     """Builds the kernel without fips140's objects, records its module flags, copies out its files.
 
     Args:
@@ -17,6 +17,7 @@ def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_object
       objtool_args: expected objtool arguments for modules.
       headers: the declared directory for the module headers.
       outputs: dict of object-tree path to the declared File.
+      symversions: the File for the #SYMVER lines kbuild's genksyms gave fips140_objects, or None.
     """
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)
@@ -37,12 +38,14 @@ def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_object
     for rel, f in sorted(outputs.items()):
         args.add("-out", "%s=%s" % (rel, f.path))
     args.add("-work", headers.path + ".work")
+    if symversions:
+        args.add("-symversions", symversions)
     ctx.actions.run(
         executable = ctx.executable._kbuild,
         arguments = [args],
         inputs = [source, config],
         tools = toolchain.tool_files,
-        outputs = [headers] + outputs.values(),
+        outputs = [headers] + outputs.values() + ([symversions] if symversions else []),
         mnemonic = "KernelBuild",
         progress_message = "Building the kernel %{label} with kbuild",
         # make, tar and kbuild's host tools come from the strict action

@@ -4,7 +4,7 @@ load(":actions/tools.bzl", "tool_args")
 
 visibility("//rules/private/...")
 
-def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, external, strip_prefix, modversions = [], version_files = []):
+def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, external, strip_prefix, modversions = [], version_files = [], vmlinux_complete = False):
     """Runs modpost over module objects, writing each <obj>.mod.c and a Module.symvers.
 
     Args:
@@ -18,11 +18,16 @@ def emit_modpost(ctx, *, objects, symvers_in, symvers_out, mod_cs, crypto, exter
       strip_prefix: the directory prefix to remove from object paths to name modules.
       modversions: modpost's MODVERSIONS flags for the kernel's config (`-m`, `-b`, `-x`), or none.
       version_files: with modversions, each object's `<obj>.mod` and the `.cmd` files it lists.
+      vmlinux_complete: with crypto, symvers_in lists all of vmlinux's exports: unresolved symbols are errors.
     """
     args = tool_args(ctx)
     args.add("-M")
     if crypto:
         args.add("-c")
+
+        # A symbol the kernel lacks fails here, not when the module loads.
+        if vmlinux_complete:
+            args.add("-vmlinux-complete")
     if external:
         args.add("-e")
     args.add_all(modversions)

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/rules-fips140/rules_fips140/tools/internal/ar"
+	"github.com/rules-fips140/rules_fips140/tools/internal/atomicfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/kconfig"
 )
 
@@ -48,6 +49,10 @@ type Options struct {
 	// Outputs maps a path in the object tree (or, failing that, the source
 	// tree) to where to copy it.
 	Outputs map[string]string
+	// Symversions, when set, is where to write the symbol versions kbuild's
+	// genksyms gave FIPS140Objects (their .cmd files' #SYMVER lines, each
+	// after the object's path), for comparing with the rules' own.
+	Symversions string
 	// Work is a scratch directory, removed at the end.
 	Work string
 	Log  io.Writer
@@ -106,6 +111,11 @@ func Build(o Options) error {
 	// a single-object build.)
 	if err := k.make("vmlinux_o", "modules_prepare"); err != nil {
 		return err
+	}
+	if o.Symversions != "" {
+		if err := writeSymversions(obj, o.FIPS140Objects, o.Symversions); err != nil {
+			return err
+		}
 	}
 	if err := removeMembers(filepath.Join(obj, "vmlinux.a"), obj, o.FIPS140Objects); err != nil {
 		return err
@@ -251,4 +261,23 @@ func copyHeaders(src, obj, sa, dst string) error {
 		}
 	}
 	return nil
+}
+
+// writeSymversions writes, for each object in order, the #SYMVER lines of
+// its kbuild .cmd file (dir/.name.o.cmd), each as "object #SYMVER name crc".
+func writeSymversions(obj string, objects []string, out string) error {
+	var b strings.Builder
+	for _, o := range objects {
+		cmd := filepath.Join(obj, filepath.Dir(o), "."+filepath.Base(o)+".cmd")
+		data, err := os.ReadFile(cmd)
+		if err != nil {
+			return fmt.Errorf("reading kbuild's symbol versions of %s: %w", o, err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "#SYMVER ") {
+				fmt.Fprintf(&b, "%s %s\n", o, line)
+			}
+		}
+	}
+	return atomicfile.WriteBytes(out, []byte(b.String()))
 }

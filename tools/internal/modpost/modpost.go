@@ -21,6 +21,10 @@ type Config struct {
 	// Crypto is the Amazon series' -c: unresolved symbols are skipped and
 	// the symbol dump leaves out vmlinux's exports.
 	Crypto bool
+	// VmlinuxComplete (ours, with -c): the -i files hold every export of
+	// vmlinux, so an unresolved symbol is reported as without -c: the
+	// module could not load.
+	VmlinuxComplete bool
 	// StripPrefix is removed from object paths to form module names, so
 	// that Module.symvers holds "crypto/fips140" and not the build
 	// directory. The .mod.c files are still written next to the objects.
@@ -493,7 +497,7 @@ func (r *run) checkExports(m *module) {
 	for i, u := range m.undef {
 		exp := r.symbols[strings.TrimPrefix(u.Name, ".")] // ".foo" is foo (PPC64)
 		if exp == nil {
-			if r.cfg.Crypto {
+			if r.cfg.Crypto && !r.cfg.VmlinuxComplete {
 				continue
 			}
 			if !u.Weak {

@@ -337,6 +337,16 @@ func TestCryptoMode(t *testing.T) {
 	if !res.Failed {
 		t.Errorf("crypto mode let a GPL-incompatible module use a GPL-only symbol")
 	}
+	// With a complete vmlinux dump, an unresolved symbol fails the run as
+	// it does without -c: the module could not load.
+	res = Run(Config{Crypto: true, VmlinuxComplete: true}, vmlinuxSymvers(t), objs)
+	var msgs []string
+	for _, d := range res.Diags {
+		msgs = append(msgs, d.Msg)
+	}
+	if !res.Failed || !strings.Contains(strings.Join(msgs, ""), "[unresolved.ko] undefined!") {
+		t.Errorf("crypto mode with a complete vmlinux: failed %v, messages %q; want the unresolved symbols named", res.Failed, msgs)
+	}
 }
 
 // FuzzReadObject feeds mutated objects to the reader: it must return an

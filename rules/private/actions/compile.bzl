@@ -10,6 +10,10 @@ visibility("//rules/private/...")
 _PWD = "/proc/self/cwd"
 REPRODUCIBLE_COPTS = ["-ffile-prefix-map=%s=." % _PWD]
 
+def _name_fix(name):
+    """kbuild's name-fix: a C identifier from an object or module name (`-` and `,` become `_`)."""
+    return name.replace("-", "_").replace(",", "_")
+
 def module_defines(basename, modname, module = True):
     """The defines kbuild gives one object of a module or of vmlinux.
 
@@ -22,9 +26,9 @@ def module_defines(basename, modname, module = True):
       A list of NAME=VALUE strings for -D.
     """
     defines = [
-        'KBUILD_BASENAME="%s"' % basename,
-        'KBUILD_MODNAME="%s"' % modname,
-        "__KBUILD_MODNAME=%s" % modname.replace("-", "_").replace(",", "_"),
+        'KBUILD_BASENAME="%s"' % _name_fix(basename),
+        'KBUILD_MODNAME="%s"' % _name_fix(modname),
+        "__KBUILD_MODNAME=%s" % _name_fix(modname),
     ]
     if module:
         defines.insert(0, "MODULE")

@@ -36,6 +36,10 @@ _BAD = {
         {"CRYPTO_FIPS140_EXTMOD": "y", "CRYPTO_FIPS140_HMAC_KEY": "", "MODULES": "y", "X86_64": "y"},
         "CONFIG_CRYPTO_FIPS140_HMAC_KEY is 0 characters long; at least 80 are required.",
     ),
+    "gendwarfksyms": (
+        {"CRYPTO_FIPS140_EXTMOD": "y", "CRYPTO_FIPS140_HMAC_KEY": _KEY, "GENDWARFKSYMS": "y", "MODULES": "y", "MODVERSIONS": "y", "X86_64": "y"},
+        "CONFIG_GENDWARFKSYMS=y is not supported: symbol versions come from genksyms (CONFIG_GENKSYMS) here.",
+    ),
     "no_arch": (
         {"CRYPTO_FIPS140_EXTMOD": "y", "CRYPTO_FIPS140_HMAC_KEY": _KEY, "MODULES": "y", "RISCV": "y"},
         "needs an x86_64 or arm64 kernel",
@@ -56,25 +60,33 @@ _BAD = {
         {"CRYPTO_FIPS140_EXTMOD_SOURCE": "y", "MODULES": "y", "X86_64": "y"},
         "CONFIG_CRYPTO_FIPS140_EXTMOD_SOURCE=y needs CONFIG_CRYPTO_FIPS140_EXTMOD=y",
     ),
+    "srcversion_all": (
+        {"CRYPTO_FIPS140_EXTMOD": "y", "CRYPTO_FIPS140_HMAC_KEY": _KEY, "MODULES": "y", "MODULE_SRCVERSION_ALL": "y", "MODVERSIONS": "y", "X86_64": "y"},
+        "CONFIG_MODULE_SRCVERSION_ALL=y is not supported",
+    ),
 }
 
 # analysistest rules must be top-level globals.
 _dual_without_source_test = _failure_test(_BAD["dual_without_source"][1])
 _empty_key_test = _failure_test(_BAD["empty_key"][1])
+_gendwarfksyms_test = _failure_test(_BAD["gendwarfksyms"][1])
 _no_arch_test = _failure_test(_BAD["no_arch"][1])
 _no_key_test = _failure_test(_BAD["no_key"][1])
 _no_modules_test = _failure_test(_BAD["no_modules"][1])
 _short_key_test = _failure_test(_BAD["short_key"][1])
 _source_without_extmod_test = _failure_test(_BAD["source_without_extmod"][1])
+_srcversion_all_test = _failure_test(_BAD["srcversion_all"][1])
 
 _bad_tests = {
     "dual_without_source": _dual_without_source_test,
     "empty_key": _empty_key_test,
+    "gendwarfksyms": _gendwarfksyms_test,
     "no_arch": _no_arch_test,
     "no_key": _no_key_test,
     "no_modules": _no_modules_test,
     "short_key": _short_key_test,
     "source_without_extmod": _source_without_extmod_test,
+    "srcversion_all": _srcversion_all_test,
 }
 
 def kernel_config_test_suite(name):

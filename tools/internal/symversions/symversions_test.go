@@ -141,6 +141,67 @@ func TestWriteWithRealGenksyms(t *testing.T) {
 	}
 }
 
+// TestWriteAssemblerWithRealGenksyms versions a .S object's export as
+// kbuild's getasmexports does: through a C stub that includes
+// asm/asm-prototypes.h (here a stand-in tree of three headers) and names
+// the export. The CRC follows the prototype the header gives.
+func TestWriteAssemblerWithRealGenksyms(t *testing.T) {
+	genksyms := os.Getenv("FIPS140_TEST_GENKSYMS")
+	if genksyms == "" {
+		testskip.Skipf(t, "set FIPS140_TEST_GENKSYMS to linux-kbuild's scripts/genksyms/genksyms")
+	}
+	genksyms = realtool.Runfile(genksyms)
+	cc := hostCC(t)
+	dir := t.TempDir()
+	inc := filepath.Join(dir, "include")
+	headers := map[string]string{
+		"linux/kernel.h":       "#define EXPORT_SYMBOL(sym) __GENKSYMS_EXPORT_SYMBOL(sym)\n",
+		"linux/string.h":       "",
+		"asm/asm-prototypes.h": "struct key { int rounds; };\nvoid asm_encrypt(struct key *k, char *out);\n",
+	}
+	for name, text := range headers {
+		path := filepath.Join(inc, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := filepath.Join(dir, "enc.S")
+	asm := "\t.text\n\t.globl asm_encrypt\nasm_encrypt:\n\tret\n\t.globl __export_symbol_asm_encrypt\n__export_symbol_asm_encrypt:\n"
+	if err := os.WriteFile(src, []byte(asm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	obj := filepath.Join(dir, "enc.o")
+	if out, err := exec.Command(cc, "-c", "-o", obj, src).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	version := func(name string) string {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		if err := Write(Options{Object: obj, Source: src, CC: cc, CFlags: []string{"-nostdinc", "-I", inc}, Genksyms: genksyms, Out: out}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`^` + regexp.QuoteMeta(Header) + `#SYMVER asm_encrypt 0x[0-9a-f]{8}\n$`).Match(data) {
+			t.Fatalf("%s:\n%s", out, data)
+		}
+		return string(data)
+	}
+	before := version(".enc.o.cmd")
+	// A changed prototype in asm-prototypes.h changes the CRC.
+	if err := os.WriteFile(filepath.Join(inc, "asm/asm-prototypes.h"), []byte("struct key { long rounds; };\nvoid asm_encrypt(struct key *k, char *out);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if after := version(".enc2.o.cmd"); after == before {
+		t.Errorf("the CRC did not follow the prototype's struct:\n%s", after)
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	dir := t.TempDir()
 	notELF := filepath.Join(dir, "x.o")

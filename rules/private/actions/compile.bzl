@@ -102,11 +102,11 @@ def emit_compile(ctx, *, toolchain, headers, src, out, kbuild_defines, defines =
       hdrs: depset of the object's own headers.
       includes: list of Files passed with -include.
     """
-    if src.extension == "S" and not headers.aflags:
-        fail("%s is assembler, but the kernel it builds against gives no assembler flags (kernel_build's or kernel_headers' aflags)" % src.short_path)
     asm = src.extension == "S"
     if asm:
-        includes = []
+        if not headers.aflags:
+            fail("%s is assembler, but the kernel it builds against gives no assembler flags (kernel_build's or kernel_headers' aflags)" % src.short_path)
+        includes = []  # compile_flags leaves them out; so do the inputs
     args = ctx.actions.args()
     args.add_all(compile_flags(toolchain, headers, kbuild_defines, defines, copts, copts_remove, includes, asm = asm))
     args.add_all(REPRODUCIBLE_COPTS)

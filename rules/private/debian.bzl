@@ -14,6 +14,7 @@ _packages_tag = tag_class(
         "build_file_content": attr.string(doc = "See debian_packages."),
         "name": attr.string(mandatory = True, doc = "The repository's name."),
         "packages": attr.string_dict(mandatory = True, doc = "See debian_packages."),
+        "snapshot": attr.string(doc = "See debian_packages."),
         "strip_prefix": attr.string(doc = "See debian_packages."),
     },
 )
@@ -27,6 +28,7 @@ _kernel_tag = tag_class(
         "headers_dir": attr.string(mandatory = True, doc = "See debian_kernel."),
         "name": attr.string(mandatory = True, doc = "The repository's name."),
         "packages": attr.string_dict(mandatory = True, doc = "See debian_kernel."),
+        "snapshot": attr.string(doc = "See debian_kernel."),
     },
 )
 
@@ -41,6 +43,7 @@ def _debian_impl(mctx):
                 archive = tag.archive,
                 archive_members = tag.archive_members,
                 archive_prefix = tag.archive_prefix,
+                snapshot = tag.snapshot,
             )
         for tag in mod.tags.kernel:
             debian_kernel(
@@ -50,6 +53,7 @@ def _debian_impl(mctx):
                 common_dir = tag.common_dir,
                 headers_dir = tag.headers_dir,
                 packages = tag.packages,
+                snapshot = tag.snapshot,
             )
     return mctx.extension_metadata(reproducible = True)
 

@@ -9,7 +9,7 @@ for the two headers directories). objtool's arguments are derived from the
 kbuild package's scripts/Makefile.lib and the .config, as kbuild derives them.
 """
 
-load(":debian_package.bzl", "fetch_debs")
+load(":debian_package.bzl", "SNAPSHOT_DOC", "fetch_debs")
 load(":kernel_config_repo.bzl", "parse_kconfig")
 
 visibility("//rules/...")
@@ -107,7 +107,7 @@ def _cflags(rctx, common, arch_dir):
     return flags
 
 def _debian_kernel_impl(rctx):
-    fetch_debs(rctx, rctx.attr.packages)
+    fetch_debs(rctx, rctx.attr.packages, snapshot = rctx.attr.snapshot)
     headers, common = rctx.attr.headers_dir, rctx.attr.common_dir
     srcarch = _SRCARCH[rctx.attr.arch]
     config_path = headers + "/.config"
@@ -187,6 +187,7 @@ target for building modules against that kernel.""",
         "common_dir": attr.string(mandatory = True, doc = "The -common headers directory, e.g. `usr/src/linux-headers-7.2.13+deb14-common`."),
         "headers_dir": attr.string(mandatory = True, doc = "The flavour's headers directory, e.g. `usr/src/linux-headers-7.2.13+deb14-amd64`."),
         "packages": attr.string_dict(mandatory = True, doc = "Each package's path on the mirror (`pool/main/...deb`) to its sha256."),
+        "snapshot": attr.string(doc = SNAPSHOT_DOC),
     },
     environ = ["RULES_FIPS140_DEBIAN_MIRROR"],
 )

@@ -6,6 +6,8 @@ tree names a machine's paths (the generated repository's scripts do); their
 versions are recorded so that a build's provenance can name them.
 """
 
+load(":debian_toolchain.bzl", "debian_tree")
+
 visibility("//rules/...")
 
 # Each flavour: tool names per architecture, and the flags that go with them.
@@ -152,7 +154,21 @@ def _record_builder(rctx):
     else:
         rctx.file("buildenv.txt", "# no build root record at %s (set RULES_FIPS140_BUILDENV): packages unknown\n" % path)
 
+def _tree_label(rctx, name):
+    """The label of `name` in the pinned tree's repository, as this repository's BUILD names it."""
+    return str(rctx.attr.tree.same_package_label(name))
+
+def _pinned_tool(rctx, name, versions_txt):
+    """A tool of the pinned tree: its wrapper's label, and its version."""
+    path = rctx.path(rctx.attr.tree).dirname.get_child("wrap/bin/" + name)
+    if not path.exists:
+        fail("%s: the pinned packages hold no %s" % (rctx.name, name))
+    version = _version(rctx, path)
+    versions_txt.append("%s=%s" % (name, version))
+    return struct(label = _tree_label(rctx, "wrap/bin/" + name), version = version, name = name)
+
 def _kernel_host_tools_impl(rctx):
+    pinned = bool(rctx.attr.tree)
     build = [
         'load("@rules_fips140//rules/private:kernel_toolchain.bzl", "kernel_toolchain")',
         'load("@rules_fips140//rules/private:unavailable.bzl", "unavailable_toolchain")',
@@ -176,9 +192,10 @@ def _kernel_host_tools_impl(rctx):
         found[names[0]] = entry
         return entry
 
-    pahole = find(["pahole"])
+    pahole = _pinned_tool(rctx, "pahole", versions_txt) if pinned else find(["pahole"])
     for flavour, f in sorted(_flavours(rctx.attr.gcc_version, rctx.attr.llvm_version).items()):
-        tools = {"cc": find(f.cc), "ld": find(f.ld), "nm": find(f.nm), "objcopy": find(f.objcopy)}
+        from_tree = pinned and f.compiler == "gcc"
+        tools = {k: _pinned_tool(rctx, names[0], versions_txt) if from_tree else find(names) for k, names in [("cc", f.cc), ("ld", f.ld), ("nm", f.nm), ("objcopy", f.objcopy)]}
         missing = [names[0] for names, t in [(f.cc, tools["cc"]), (f.ld, tools["ld"]), (f.nm, tools["nm"]), (f.objcopy, tools["objcopy"])] if not t]
         if missing:
             build.append("unavailable_toolchain(name = %r, reason = %r)\n" % (
@@ -207,9 +224,20 @@ def _kernel_host_tools_impl(rctx):
     objcopy = {objcopy},
     pahole = {pahole},
     target_triple = {triple},
-    versions = {versions},
+    versions = {versions},{pinned}
 )
 """.format(
+            pinned = """
+    build_files = [{all}],
+    files = [{gcc}, {pahole}],
+    make = {make},
+    packages = {packages},""".format(
+                all = repr(_tree_label(rctx, "all_files")),
+                gcc = repr(_tree_label(rctx, f.triple + "_gcc_files")),
+                pahole = repr(_tree_label(rctx, "pahole_files")),
+                make = repr(_tree_label(rctx, "wrap/bin/make")),
+                packages = repr(_tree_label(rctx, "packages.txt")),
+            ) if from_tree else "",
             name = repr(flavour),
             arch = repr(f.arch),
             cc = repr(tools["cc"].label),
@@ -225,6 +253,9 @@ def _kernel_host_tools_impl(rctx):
         ))
     for target, program in sorted(_QEMU.items()):
         build.append(_qemu_target(rctx, find([program]), target, program))
+    if pahole:
+        build.append("alias(\n    name = \"pahole\",\n    actual = %r,\n)\n" % pahole.label)
+    build.append('filegroup(\n    name = "pahole_files",\n    srcs = %r,\n)\n' % ([_tree_label(rctx, "pahole_files")] if pinned else [":pahole"] if pahole else []))
     build.append('exports_files(["buildenv.txt", "builder.txt", "versions.txt"])')
     rctx.file("versions.txt", "\n".join(sorted(versions_txt)) + "\n")
     _record_builder(rctx)
@@ -236,9 +267,19 @@ kernel_host_tools = repository_rule(
     attrs = {
         "gcc_version": attr.string(default = "16", doc = "The gcc major version whose `<triple>-gcc-<version>` drivers to use."),
         "llvm_version": attr.string(default = "21", doc = "The LLVM major version whose `clang-<version>`, `ld.lld-<version>` to use."),
+        "tree": attr.label(doc = "`packages.txt` of a debian_tree of pinned packages holding gcc, binutils, pahole and every program a kernel build runs: the gcc toolchains and pahole come from it, and clang and qemu from PATH. Unset: everything from PATH."),
     },
     environ = ["PATH", "RULES_FIPS140_BUILDENV"],
     local = True,
+)
+
+_debian_packages_tag = tag_class(
+    doc = "Take the gcc toolchains, pahole and every program a kernel build runs from these pinned Debian packages (repository `<name>_debian`) rather than from PATH.",
+    attrs = {
+        "name": attr.string(default = "kernel_tools", doc = "The `host` tag's repository these tools go into."),
+        "packages": attr.string_dict(mandatory = True, doc = "Each package's pool path to its sha256."),
+        "snapshot": attr.string(doc = "See debian_packages."),
+    },
 )
 
 _host_tag = tag_class(
@@ -252,11 +293,15 @@ _host_tag = tag_class(
 
 def _kernel_tools_impl(mctx):
     for mod in mctx.modules:
+        trees = {}
+        for tag in mod.tags.debian_packages:
+            debian_tree(name = tag.name + "_debian", packages = tag.packages, snapshot = tag.snapshot)
+            trees[tag.name] = "@%s_debian//:packages.txt" % tag.name
         for tag in mod.tags.host:
-            kernel_host_tools(name = tag.name, gcc_version = tag.gcc_version, llvm_version = tag.llvm_version)
+            kernel_host_tools(name = tag.name, gcc_version = tag.gcc_version, llvm_version = tag.llvm_version, tree = trees.get(tag.name))
 
 kernel_tools = module_extension(
     implementation = _kernel_tools_impl,
-    doc = "Kernel toolchains from the host's PATH (in the offline build root: Debian sid's).",
-    tag_classes = {"host": _host_tag},
+    doc = "Kernel toolchains: gcc, binutils, pahole and the kernel build's programs from pinned Debian packages (`debian_packages`), the rest from the host's PATH.",
+    tag_classes = {"debian_packages": _debian_packages_tag, "host": _host_tag},
 )

@@ -93,7 +93,7 @@ def emit_provenance(ctx, *, toolchain, config, subjects, objects, byproducts, ou
     )
     sources = depset(ctx.files.prebuilt + ([ctx.file.lds] if ctx.file.lds else []), transitive = [d.sources for d in deps])
     objects = depset(transitive = [objects] + [d.objects for d in deps])
-    records = [ctx.file._builder, ctx.file._tool_versions, ctx.file._buildenv]
+    records = [ctx.file._builder, ctx.file._tool_versions, ctx.file._buildenv] + ([toolchain.packages] if toolchain.packages else [])
 
     args = ctx.actions.args()
     args.use_param_file("@%s", use_always = True)
@@ -113,6 +113,8 @@ def emit_provenance(ctx, *, toolchain, config, subjects, objects, byproducts, ou
     args.add_all([ctx.file._builder], before_each = "builder")
     args.add_all([ctx.file._tool_versions], before_each = "versions")
     args.add_all([ctx.file._buildenv], before_each = "buildenv")
+    if toolchain.packages:
+        args.add_all([toolchain.packages], before_each = "packages")
     ctx.actions.run(
         executable = ctx.executable._provenance,
         arguments = [args],

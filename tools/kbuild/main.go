@@ -3,7 +3,7 @@
 // fips140.ko carries (docs/design.md, "The real kernel").
 //
 //	kbuild -source linux-source-7.2.tar.xz -source-prefix linux-source-7.2 \
-//	  -config x86_64.config -arch x86_64 -cc CC -ld LD -cross-compile x86_64-linux-gnu- \
+//	  -config x86_64.config -arch x86_64 -cc CC -ld LD -cross-compile x86_64-linux-gnu- [-make MAKE] \
 //	  -fips140-object crypto/aes.o ... -cflag ... -aflag ... -objtool-arg ... \
 //	  -headers DIR -out vmlinux.o=PATH ... -work DIR
 //
@@ -51,6 +51,7 @@ func parseArgs(args []string, stderr io.Writer) (kernelbuild.Options, error) {
 	fs.StringVar(&o.CC, "cc", "", "the C compiler")
 	fs.StringVar(&o.LD, "ld", "", "the linker")
 	fs.StringVar(&o.CrossCompile, "cross-compile", "", "the binutils prefix, e.g. aarch64-linux-gnu-")
+	fs.StringVar(&o.Make, "make", "", "GNU make, in a directory of every program the build runs (then the build's whole PATH)")
 	fs.IntVar(&o.Jobs, "jobs", o.Jobs, "make's -j")
 	fs.Var(&objects, "fips140-object", "an object fips140.ko carries, kept out of vmlinux (repeated)")
 	fs.Var(&cflags, "cflag", "an expected module C flag (repeated)")

@@ -6,7 +6,7 @@
 //
 // Each ROLE PATH pair names one file and what it is: subject:<role>,
 // source, object, tool, config, headers:<label>, byproduct, versions,
-// builder or buildenv (see package provenance). The files are hashed here.
+// builder, buildenv or packages (see package provenance). The files are hashed here.
 // Arguments may come from @paramfiles (one per line).
 package main
 

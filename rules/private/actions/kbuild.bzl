@@ -30,6 +30,8 @@ def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_object
     args.add("-cc", toolchain.cc)
     args.add("-ld", toolchain.ld)
     args.add("-cross-compile", toolchain.target_triple + "-")
+    if toolchain.make:
+        args.add("-make", toolchain.make)
     args.add_all(fips140_objects, format_each = "-fips140-object=%s")
     args.add_all(cflags, format_each = "-cflag=%s")
     args.add_all(aflags, format_each = "-aflag=%s")
@@ -44,11 +46,12 @@ def emit_kbuild(ctx, *, toolchain, source, source_prefix, config, fips140_object
         executable = ctx.executable._kbuild,
         arguments = [args],
         inputs = [source, config],
-        tools = toolchain.tool_files,
+        tools = depset(transitive = [toolchain.tool_files, toolchain.build_files]),
         outputs = [headers] + outputs.values() + ([symversions] if symversions else []),
         mnemonic = "KernelBuild",
         progress_message = "Building the kernel %{label} with kbuild",
-        # make, tar and kbuild's host tools come from the strict action
-        # environment's PATH (--action_env=PATH in .bazelrc).
-        use_default_shell_env = True,
+        # Without the toolchain's make, make, tar and kbuild's host tools
+        # come from the strict action environment's PATH (--action_env=PATH
+        # in .bazelrc); with it, PATH is its directory alone.
+        use_default_shell_env = not toolchain.make,
     )

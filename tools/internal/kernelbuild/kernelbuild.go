@@ -32,7 +32,11 @@ type Options struct {
 	Arch         string // x86_64 or arm64
 	CC, LD       string // the kernel toolchain's compiler and linker
 	CrossCompile string // prefix of the other binutils (ar, nm, objcopy...), e.g. aarch64-linux-gnu-
-	Jobs         int
+	// Make is GNU make in a directory of every program the build runs
+	// (tar, flex, bison, perl, the binutils...): the build's PATH is that
+	// directory alone. Empty: make and the rest come from PATH.
+	Make string
+	Jobs int
 	// FIPS140Objects are kbuild object paths (crypto/aes.o) that fips140.ko
 	// carries: they are taken out of vmlinux.a before vmlinux is linked.
 	FIPS140Objects []string
@@ -82,7 +86,7 @@ func Build(o Options) error {
 			return err
 		}
 	}
-	if err := extract(o.Source, o.SourcePrefix, src); err != nil {
+	if err := extract(o.program("tar"), o.env(), o.Source, o.SourcePrefix, src); err != nil {
 		return err
 	}
 	data, err := os.ReadFile(o.Config)
@@ -171,13 +175,34 @@ func starlarkList(flags []string) string {
 	return b.String()
 }
 
+// program is the path of a program the build runs: in Make's directory, or
+// the bare name (found on PATH).
+func (o Options) program(name string) string {
+	if o.Make == "" {
+		return name
+	}
+	return filepath.Join(filepath.Dir(abs(o.Make)), name)
+}
+
+// env is the environment of every program the build runs: PATH is Make's
+// directory alone, and the build's identity is fixed.
+func (o Options) env() []string {
+	env := os.Environ()
+	if o.Make != "" {
+		env = []string{"PATH=" + filepath.Dir(abs(o.Make))}
+	}
+	return append(env, reproducibleEnv...)
+}
+
 // extract unpacks the tarball with tar (xz through tar's -J detection).
-func extract(tarball, prefix, dst string) error {
+func extract(tar string, env []string, tarball, prefix, dst string) error {
 	args := []string{"-xf", tarball, "-C", dst, "--no-same-owner", "--no-same-permissions"}
 	if prefix != "" {
 		args = append(args, fmt.Sprintf("--strip-components=%d", len(strings.Split(strings.Trim(prefix, "/"), "/"))), strings.Trim(prefix, "/"))
 	}
-	out, err := exec.Command("tar", args...).CombinedOutput()
+	cmd := exec.Command(tar, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s: unpacking failed: %v\n%s", tarball, err, out)
 	}

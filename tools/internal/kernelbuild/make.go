@@ -56,9 +56,17 @@ func (k kbuild) makeIn(dir string, args ...string) error {
 		"LD=" + abs(k.o.LD),
 	}
 	all = append(all, args...)
-	cmd := exec.Command("make", all...)
-	cmd.Env = append(os.Environ(), reproducibleEnv...)
-	cmd.Env = append(cmd.Env, "HOME="+filepath.Dir(k.obj))
+	if k.o.Make != "" {
+		// Host programs (fixdep, objtool) are built by the tree's gcc,
+		// which is named with its version; objtool's build links with
+		// unprefixed ld and ar.
+		all = append(all,
+			"HOSTCC="+k.o.program(k.o.hostTriple()+"-gcc-"+k.o.gccVersion()),
+			"HOSTLD="+k.o.program(k.o.hostTriple()+"-ld"),
+			"HOSTAR="+k.o.program(k.o.hostTriple()+"-ar"))
+	}
+	cmd := exec.Command(k.o.program("make"), all...)
+	cmd.Env = append(k.o.env(), "HOME="+filepath.Dir(k.obj))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -199,4 +207,18 @@ func (k kbuild) placeholders(flag string) string {
 	flag = strings.ReplaceAll(flag, k.src, "@SRC@")
 	flag = strings.ReplaceAll(flag, k.obj, "@OBJ@")
 	return flag
+}
+
+// hostTriple is the build machine's GNU triple: the kernel toolchains run
+// on x86_64 (toolchains/*/BUILD.bazel's exec_compatible_with).
+func (o Options) hostTriple() string { return "x86_64-linux-gnu" }
+
+// gccVersion is the version suffix of CC's name (x86_64-linux-gnu-gcc-16:
+// "16"), which the host compiler of the same tree shares.
+func (o Options) gccVersion() string {
+	base := filepath.Base(o.CC)
+	if i := strings.LastIndex(base, "-gcc-"); i >= 0 {
+		return base[i+len("-gcc-"):]
+	}
+	return ""
 }

@@ -57,7 +57,15 @@ const (
 	InVersions  = "versions" // key=value lines: tool versions
 	InBuilder   = "builder"  // key=value lines: bazel, rules_go, gazelle
 	InBuildEnv  = "buildenv" // the build root's record: versions, then "# packages" and name=version
+	// InPackages is the toolchain's pinned Debian packages: tab-separated
+	// name, version, pool path and sha256 lines.
+	InPackages = "packages"
 )
+
+// ToolchainIdentity is the internalParameters key of the toolchain's
+// identity: the sha256 of its packages' "<sha256>  <pool path>" lines,
+// sorted.
+const ToolchainIdentity = "toolchain_packages_sha256"
 
 // ResourceDescriptor is in-toto's description of one artifact.
 type ResourceDescriptor struct {
@@ -125,7 +133,7 @@ func Name(path string) string {
 }
 
 // depRank orders the roles a path may have twice: the first one wins.
-var depRank = map[string]int{InConfig: 0, InTool: 1, "headers": 2, InSource: 3, InObject: 4}
+var depRank = map[string]int{InConfig: 0, InTool: 1, InPackages: 1, "headers": 2, InSource: 3, InObject: 4}
 
 // Build hashes every input and returns the statement.
 func Build(o Options) (*Statement, error) {
@@ -211,6 +219,15 @@ func Build(o Options) (*Statement, error) {
 			builder = append(builder, in.Path)
 		case InBuildEnv:
 			buildenv = append(buildenv, in.Path)
+		case InPackages:
+			pkgs, err := ReadPackages(in.Path)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range pkgs {
+				addDep(InPackages, p.descriptor())
+			}
+			st.Predicate.BuildDefinition.InternalParameters[ToolchainIdentity] = packagesIdentity(pkgs)
 		default:
 			return nil, fmt.Errorf("%s: unknown role %q", in.Path, in.Role)
 		}
@@ -407,4 +424,78 @@ func Marshal(st *Statement) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Package is one pinned Debian package of the toolchain.
+type Package struct {
+	Name, Version, Pool, SHA256 string
+}
+
+func (p Package) descriptor() ResourceDescriptor {
+	return ResourceDescriptor{
+		Name:        p.Name,
+		URI:         "pkg:deb/debian/" + p.Name + "@" + strings.ReplaceAll(p.Version, ":", "%3A") + "?arch=" + debArch(p.Pool),
+		Digest:      map[string]string{"sha256": p.SHA256},
+		Annotations: map[string]any{"role": InPackages, "version": p.Version, "pool": p.Pool},
+	}
+}
+
+// debArch is the architecture a pool file name ends in (_amd64.deb).
+func debArch(pool string) string {
+	base := strings.TrimSuffix(filepath.Base(pool), ".deb")
+	return base[strings.LastIndex(base, "_")+1:]
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ReadPackages reads a packages file: "name<TAB>version<TAB>pool<TAB>sha256" lines.
+func ReadPackages(path string) ([]Package, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackages(path, data)
+}
+
+// ParsePackages parses a packages file's text; path names it in errors.
+func ParsePackages(path string, data []byte) ([]Package, error) {
+	var pkgs []Package
+	seen := map[string]bool{}
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("%s:%d: want name, version, pool path and sha256 separated by tabs, got %q", path, i+1, line)
+		}
+		p := Package{Name: f[0], Version: f[1], Pool: f[2], SHA256: f[3]}
+		switch {
+		case p.Name == "" || p.Version == "":
+			return nil, fmt.Errorf("%s:%d: empty package name or version", path, i+1)
+		case !strings.HasPrefix(p.Pool, "pool/") || !strings.HasSuffix(p.Pool, ".deb"):
+			return nil, fmt.Errorf("%s:%d: %q is not a pool path (pool/...deb)", path, i+1, p.Pool)
+		case !sha256Hex.MatchString(p.SHA256):
+			return nil, fmt.Errorf("%s:%d: %q is not a sha256", path, i+1, p.SHA256)
+		case seen[p.Pool]:
+			return nil, fmt.Errorf("%s:%d: %s is listed twice", path, i+1, p.Pool)
+		}
+		seen[p.Pool] = true
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("%s: no packages", path)
+	}
+	return pkgs, nil
+}
+
+// packagesIdentity is the sha256 of the sorted "<sha256>  <pool path>" lines.
+func packagesIdentity(pkgs []Package) string {
+	lines := make([]string, len(pkgs))
+	for i, p := range pkgs {
+		lines[i] = p.SHA256 + "  " + p.Pool + "\n"
+	}
+	sort.Strings(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
+	return hex.EncodeToString(sum[:])
 }

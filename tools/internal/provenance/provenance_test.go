@@ -43,7 +43,10 @@ var tree = map[string]string{
 	"external/kernel_tools/builder.txt":             "bazel=7.7.1\ngazelle=0.47.0\nrules_go=0.59.0\n",
 	"external/kernel_tools/versions.txt":            "pahole=v1.32\nx86_64-linux-gnu-gcc-16=x86_64-linux-gnu-gcc-16 (Debian 16.2.0-4) 16.2.0\n",
 	"external/kernel_tools/buildenv.txt":            "# rules_fips140 build root: tool versions\nbazel=7.7.1\ngo=go version go1.27.3 linux/amd64\n# packages: name=version\napt=3.3.5\nlibc6=2.42-1\nvim=2:9.1.0-1\n",
-	"external/kernel_tools/nobuildenv.txt":          "# no build root record at /opt/rules_fips140/buildenv.txt (set RULES_FIPS140_BUILDENV): packages unknown\n",
+	"external/kernel_tools_debian/packages.txt": "gcc-16-x86-64-linux-gnu\t16.2.0-4\tpool/main/g/gcc-16-cross/gcc-16-x86-64-linux-gnu_16.2.0-4_amd64.deb\t" + strings.Repeat("ab", 32) + "\n" +
+		"libc6\t2.43-7\tpool/main/g/glibc/libc6_2.43-7_amd64.deb\t" + strings.Repeat("01", 32) + "\n" +
+		"bison\t2:3.8.2+dfsg-1+b3\tpool/main/b/bison/bison_3.8.2+dfsg-1+b3_amd64.deb\t" + strings.Repeat("c3", 32) + "\n",
+	"external/kernel_tools/nobuildenv.txt": "# no build root record at /opt/rules_fips140/buildenv.txt (set RULES_FIPS140_BUILDENV): packages unknown\n",
 }
 
 // writeTree writes tree into a temporary directory and enters it.
@@ -107,6 +110,15 @@ var cases = []struct {
 			"config", "external/example_config/.config",
 			"builder", "external/kernel_tools/builder.txt",
 			"buildenv", "external/kernel_tools/nobuildenv.txt",
+		),
+	}},
+	{"pinned_toolchain", Options{
+		External: map[string]string{"target": "//examples:vmlinux", "arch": "x86_64", "compiler": "gcc"},
+		Inputs: inputs(
+			"subject:vmlinux", "bazel-out/k8-fastbuild/bin/examples/vmlinux/vmlinux",
+			"config", "external/example_config/.config",
+			"packages", "external/kernel_tools_debian/packages.txt",
+			"builder", "external/kernel_tools/builder.txt",
 		),
 	}},
 }
@@ -281,4 +293,40 @@ func TestBuildBadInput(t *testing.T) {
 			t.Errorf("Build(%v) = %v, want an error containing %q", tc.in, err, tc.want)
 		}
 	}
+}
+
+func TestParsePackagesErrors(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	for _, tc := range []struct{ text, want string }{
+		{"", "no packages"},
+		{"make\t4.4.1-3\tpool/main/m/make-dfsg/make_4.4.1-3_amd64.deb\n", "separated by tabs"},
+		{"make\t4.4.1-3\tmake_4.4.1-3_amd64.deb\t" + sum + "\n", "is not a pool path"},
+		{"make\t4.4.1-3\tpool/main/m/make-dfsg/make_4.4.1-3_amd64.deb\tXYZ\n", "is not a sha256"},
+		{"\t4.4.1-3\tpool/main/m/make-dfsg/make_4.4.1-3_amd64.deb\t" + sum + "\n", "empty package name"},
+		{strings.Repeat("make\t4.4.1-3\tpool/main/m/make-dfsg/make_4.4.1-3_amd64.deb\t"+sum+"\n", 2), "listed twice"},
+	} {
+		_, err := ParsePackages("packages.txt", []byte(tc.text))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "packages.txt") {
+			t.Errorf("ParsePackages(%q) = %v, want an error naming packages.txt and %q", tc.text, err, tc.want)
+		}
+	}
+}
+
+func FuzzParsePackages(f *testing.F) {
+	f.Add([]byte(tree["external/kernel_tools_debian/packages.txt"]))
+	f.Add([]byte("a\tb\tpool/x.deb\t" + strings.Repeat("0", 64) + "\n\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pkgs, err := ParsePackages("fuzz", data)
+		if err != nil {
+			return
+		}
+		for _, p := range pkgs {
+			if !sha256Hex.MatchString(p.SHA256) || p.Name == "" || !strings.HasPrefix(p.Pool, "pool/") {
+				t.Fatalf("accepted a bad package %+v", p)
+			}
+		}
+		if len(packagesIdentity(pkgs)) != 64 {
+			t.Fatal("identity is not a sha256")
+		}
+	})
 }

@@ -241,4 +241,3 @@ func ReadTree(root string) (map[string][]byte, error) {
 	})
 	return files, err
 }
-

@@ -169,9 +169,9 @@ func isText(data []byte) bool { return bytes.IndexByte(data, 0) < 0 }
 
 // TSVRow is one row of the pin list.
 type TSVRow struct {
-	Line                                 int
+	Line                                  int
 	Group, Package, Version, Path, SHA256 string
-	Size                                 int64
+	Size                                  int64
 }
 
 // ParseTSV reads the pin list: six tab-separated fields a row.

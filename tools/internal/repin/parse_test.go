@@ -124,13 +124,13 @@ func sign(n int) int {
 func TestBoundedReplacements(t *testing.T) {
 	p := &Plan{Kernel: &KernelMove{OldVersion: "7.2.13-1", NewVersion: "7.2.14-1", OldABI: "7.2.13+deb14", NewABI: "7.2.14+deb14", OldSeries: "7.2", NewSeries: "7.3"}}
 	for in, want := range map[string]string{
-		"linux-kbuild-7.2.13+deb14_7.2.13-1_amd64.deb": "linux-kbuild-7.2.14+deb14_7.2.14-1_amd64.deb",
-		"7.2.13+deb140 17.2.13+deb14 7.2.13-10 7.2.13-1.1": "7.2.13+deb140 17.2.13+deb14 7.2.13-10 7.2.13-1.1",
-		"@debian_linux_headers_7_2_13_amd64//:x":         "@debian_linux_headers_7_2_14_amd64//:x",
-		"_main~debian~debian_linux_kbuild_7_2_13_amd64":  "_main~debian~debian_linux_kbuild_7_2_14_amd64",
-		"debian_linux_headers_7_2_130 x_debian_linux_source_7_2": "debian_linux_headers_7_2_130 x_debian_linux_source_7_2",
+		"linux-kbuild-7.2.13+deb14_7.2.13-1_amd64.deb":                    "linux-kbuild-7.2.14+deb14_7.2.14-1_amd64.deb",
+		"7.2.13+deb140 17.2.13+deb14 7.2.13-10 7.2.13-1.1":                "7.2.13+deb140 17.2.13+deb14 7.2.13-10 7.2.13-1.1",
+		"@debian_linux_headers_7_2_13_amd64//:x":                          "@debian_linux_headers_7_2_14_amd64//:x",
+		"_main~debian~debian_linux_kbuild_7_2_13_amd64":                   "_main~debian~debian_linux_kbuild_7_2_14_amd64",
+		"debian_linux_headers_7_2_130 x_debian_linux_source_7_2":          "debian_linux_headers_7_2_130 x_debian_linux_source_7_2",
 		"@debian_linux_source_7_2//:ROOT debian_linux_source_7_2_tarball": "@debian_linux_source_7_3//:ROOT debian_linux_source_7_3_tarball",
-		"linux-source-7.2.tar.xz linux-source-7.20 linux-source-7.2.1": "linux-source-7.3.tar.xz linux-source-7.20 linux-source-7.2.1",
+		"linux-source-7.2.tar.xz linux-source-7.20 linux-source-7.2.1":    "linux-source-7.3.tar.xz linux-source-7.20 linux-source-7.2.1",
 	} {
 		got := in
 		for _, r := range replacements(p) {

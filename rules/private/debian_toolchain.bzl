@@ -33,7 +33,7 @@ _HEADER = """#!/bin/sh
 r=$(cd "${0%/*}/../.." && pwd -P) || exit 127
 """
 
-def _loader_wrapper(target, argv0 = True, extra = "", env = ""):
+def _loader_wrapper(target, argv0 = False, extra = "", env = ""):
     return _HEADER + env + 'exec "$r/%s" --inhibit-cache%s --library-path "$r/%s" "$r/%s"%s "$@"\n' % (
         _LOADER,
         ' --argv0 "$0"' if argv0 else "",
@@ -88,13 +88,15 @@ def _wrap_programs(rctx):
         if kind == "static":
             text = _HEADER + 'exec "$r/%s" "$@"\n' % target
         elif kind == "dynamic":
-            argv0, extra, env = True, "", ""
+            # A program sees its real path as argv[0] (gcc and ld find their
+            # own files from it), but make sees the wrapper's, which
+            # $(MAKE) runs again.
+            argv0, extra, env = name == "make", "", ""
             for triple in _GCC_LIBEXEC:
                 if name.startswith(triple + "-gcc-") or name.startswith(triple + "-cpp-"):
-                    # The drivers find their own tree from argv[0]: keep the
-                    # real path. Sub-programs and the hosted link's files
-                    # come from the tree.
-                    argv0, extra = False, ' -B"$r/wrap/%s/" --sysroot="$r"' % triple
+                    # Sub-programs and the hosted link's files come from
+                    # the tree.
+                    extra = ' -B"$r/wrap/%s/" --sysroot="$r"' % triple
             if name in ["bison"]:
                 env = 'BISON_PKGDATADIR="$r/usr/share/bison" M4="$r/wrap/bin/m4"\nexport BISON_PKGDATADIR M4\n'
             elif name in ["flex", "flex++"]:

@@ -34,7 +34,6 @@ func Check(files map[string][]byte) []string {
 	var problems []string
 	pins := map[string]string{}
 	var kernelPins []Deb
-	toolPins := map[string]string{}
 	for _, t := range tags {
 		for _, p := range t.Pins {
 			if old, ok := pins[p.Deb.Path]; ok && old != p.SHA256 {
@@ -44,13 +43,9 @@ func Check(files map[string][]byte) []string {
 			if IsKernel(p.Deb) {
 				kernelPins = append(kernelPins, p.Deb)
 			}
-			if t.Class == "kernel_tools.debian" {
-				toolPins[p.Deb.Path] = p.SHA256
-			}
 		}
 	}
 	problems = append(problems, checkDebpkg(files, pins)...)
-	problems = append(problems, checkTSV(files, pins, toolPins)...)
 	problems = append(problems, checkKernel(files, kernelPins)...)
 	return problems
 }
@@ -72,40 +67,6 @@ func checkDebpkg(files map[string][]byte, pins map[string]string) []string {
 		}
 		if d, err := ParseDeb(path); err != nil || d.Package != name || d.Version != version {
 			problems = append(problems, fmt.Sprintf("%s: package %s version %s do not name the file %s", DebpkgPath, name, version, path))
-		}
-	}
-	return problems
-}
-
-// checkTSV compares the pin list with the kernel_tools.debian pins: the
-// same files when MODULE.bazel has such tags, and in any case the same
-// sha256 for every file both pin.
-func checkTSV(files map[string][]byte, pins, toolPins map[string]string) []string {
-	data, ok := files[PinsTSV]
-	if !ok {
-		if len(toolPins) > 0 {
-			return []string{fmt.Sprintf("no %s, but MODULE.bazel has kernel_tools.debian pins; write it (one row per pin: group, package, version, pool path, sha256, size)", PinsTSV)}
-		}
-		return nil
-	}
-	rows, err := ParseTSV(PinsTSV, string(data))
-	if err != nil {
-		return []string{err.Error()}
-	}
-	var problems []string
-	listed := map[string]bool{}
-	for _, r := range rows {
-		listed[r.Path] = true
-		if want, ok := pins[r.Path]; ok && want != r.SHA256 {
-			problems = append(problems, fmt.Sprintf("%s:%d: %s has sha256 %s, MODULE.bazel %s", PinsTSV, r.Line, r.Path, r.SHA256, want))
-		}
-		if _, ok := toolPins[r.Path]; len(toolPins) > 0 && !ok {
-			problems = append(problems, fmt.Sprintf("%s:%d: %s is not pinned by any kernel_tools.debian tag of MODULE.bazel; remove the row or pin it", PinsTSV, r.Line, r.Path))
-		}
-	}
-	for _, path := range SortedKeys(toolPins) {
-		if !listed[path] {
-			problems = append(problems, fmt.Sprintf("%s: no row for %s, which kernel_tools.debian pins; add it", PinsTSV, path))
 		}
 	}
 	return problems

@@ -8,9 +8,9 @@ import (
 
 // A Tag is one call of a module extension's tag class in MODULE.bazel that
 // pins Debian packages: debian.packages, debian.kernel or
-// kernel_tools.debian.
+// kernel_tools.debian_packages.
 type Tag struct {
-	Class        string // "debian.packages", "debian.kernel", "kernel_tools.debian"
+	Class        string // "debian.packages", "debian.kernel", "kernel_tools.debian_packages"
 	Name         string // its name attribute
 	Line         int    // the line of the call, 1-based
 	Snapshot     string // its snapshot attribute, or ""
@@ -50,7 +50,7 @@ func ParseDeb(path string) (Deb, error) {
 // The tag classes that pin packages, by extension name.
 var pinClasses = map[string][]string{
 	"debian":       {"packages", "kernel"},
-	"kernel_tools": {"debian"},
+	"kernel_tools": {"debian_packages"},
 }
 
 var (
@@ -86,12 +86,15 @@ func ParseModule(name, text string) ([]Tag, error) {
 				continue
 			}
 			if poolRe.MatchString(line) {
-				return nil, fmt.Errorf("%s:%d: a pool path outside a debian.packages, debian.kernel or kernel_tools.debian tag", name, n)
+				return nil, fmt.Errorf("%s:%d: a pool path outside a debian.packages, debian.kernel or kernel_tools.debian_packages tag", name, n)
 			}
 			continue
 		}
 		switch {
 		case line == ")":
+			if cur.Name == "" && cur.Class == "kernel_tools.debian_packages" {
+				cur.Name = "kernel_tools" // the tag's default
+			}
 			if cur.Name == "" {
 				return nil, fmt.Errorf("%s:%d: %s tag without a name", name, cur.Line, cur.Class)
 			}

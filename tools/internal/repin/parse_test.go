@@ -46,14 +46,6 @@ var dumpers = map[string]func(name string, data []byte) (string, error){
 		}
 		return b.String(), err
 	},
-	"tsv": func(name string, data []byte) (string, error) {
-		rows, err := ParseTSV(name, string(data))
-		var b strings.Builder
-		for _, r := range rows {
-			fmt.Fprintf(&b, "%d: %s %s %s %d\n  %s\n  %s\n", r.Line, r.Group, r.Package, r.Version, r.Size, r.Path, r.SHA256)
-		}
-		return b.String(), err
-	},
 }
 
 func TestParsersGolden(t *testing.T) {
@@ -152,12 +144,9 @@ func TestCheckFindsDisagreement(t *testing.T) {
 	for _, tc := range []struct{ file, old, new, want string }{
 		{DebpkgPath, strings.Repeat("d", 64), strings.Repeat("0", 64), "has sha256"},
 		{DebpkgPath, `"7.2.13-1",` + "\n\t\t\"pool/main/l/linux/linux-source", `"7.2.13-2",` + "\n\t\t\"pool/main/l/linux/linux-source", "do not name the file"},
-		{PinsTSV, strings.Repeat("2", 64), strings.Repeat("0", 64), "has sha256"},
-		{PinsTSV, "build-tools\tmake", "build-tools\tmake\t", "fields"},
 		{"tests/BUILD.bazel", "7.2.13+deb14-amd64/Module", "7.2.12+deb14-amd64/Module", "names 7.2.12+deb14"},
 		{"tests/BUILD.bazel", "debian_linux_headers_7_2_13_amd64", "debian_linux_headers_7_2_12_amd64", "debian_linux_headers_7_2_12"},
 		{"tests/BUILD.bazel", "linux-source-7.2.tar", "linux-source-7.3.tar", "linux-source-7.3"},
-		{ModulePath, `        "pool/main/m/make-dfsg/make_4.4.1-3_amd64.deb": "2222`, `        "pool/main/m/make-dfsg/make_4.4.1-3_amd64.deb": "3333`, "make_4.4.1-3_amd64.deb has sha256"},
 	} {
 		tree := map[string][]byte{}
 		for p, d := range s.tree {
@@ -223,24 +212,6 @@ func FuzzParseModule(f *testing.F) {
 		}
 		// Stamping and rewriting what parsed must not fail.
 		Rewrite(map[string][]byte{ModulePath: data}, tags, &Plan{Snapshot: "20261031T000000Z"})
-	})
-}
-
-func FuzzParseTSV(f *testing.F) {
-	addSeeds(f, "tsv")
-	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, err := ParseTSV("fuzz", string(data))
-		if err != nil {
-			return
-		}
-		text, err := rewriteTSV(string(data), &Plan{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		again, err := ParseTSV("fuzz", text)
-		if err != nil || len(again) != len(rows) {
-			t.Fatalf("the rewritten list does not parse the same: %v", err)
-		}
 	})
 }
 

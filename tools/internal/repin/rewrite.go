@@ -2,31 +2,23 @@ package repin
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 )
 
-// ModulePath and PinsTSV are the files repin rewrites structurally: the pins
-// themselves, and the toolchain's pin list (group, name, version, pool path,
-// sha256, size), which must list what kernel_tools.debian pins.
+// ModulePath is the file repin rewrites structurally: the pins themselves.
 const (
 	ModulePath = "MODULE.bazel"
-	PinsTSV    = "docs/hermetic-toolchain-pins.tsv"
 	ownPackage = "tools/internal/repin/"
 )
 
 // Rewritable reports whether repin edits the mentions of moved pins in a
 // file of the tree (a slash-separated path relative to its root). The docs
 // and testdata record what was verified on a version, so they are only
-// listed for review; the pin list of the docs is rewritten row by row.
+// listed for review.
 // repin's own package names kernel versions in its tests, not pins.
 func Rewritable(path string) bool {
-	if path == PinsTSV {
-		return false
-	}
 	if strings.HasPrefix(path, "docs/") || strings.HasPrefix(path, ownPackage) {
 		return false
 	}
@@ -138,12 +130,6 @@ func Rewrite(files map[string][]byte, tags []Tag, p *Plan) (map[string][]byte, e
 				text = r.apply(text)
 			}
 		}
-		if path == PinsTSV {
-			var err error
-			if text, err = rewriteTSV(text, p); err != nil {
-				return nil, err
-			}
-		}
 		if text != string(data) {
 			changed[path] = []byte(text)
 		}
@@ -168,62 +154,6 @@ func stamp(text string, tags []Tag, p *Plan) string {
 }
 
 func isText(data []byte) bool { return bytes.IndexByte(data, 0) < 0 }
-
-// TSVRow is one row of the pin list.
-type TSVRow struct {
-	Line                                  int
-	Group, Package, Version, Path, SHA256 string
-	Size                                  int64
-}
-
-// ParseTSV reads the pin list: six tab-separated fields a row.
-func ParseTSV(name, text string) ([]TSVRow, error) {
-	var rows []TSVRow
-	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		if line == "" && i == 0 {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 6 {
-			return nil, fmt.Errorf("%s:%d: %d fields, want 6 (group, package, version, pool path, sha256, size)", name, i+1, len(f))
-		}
-		size, err := strconv.ParseInt(f[5], 10, 64)
-		if err != nil || size < 0 {
-			return nil, fmt.Errorf("%s:%d: size %q is not a number", name, i+1, f[5])
-		}
-		if !sha256Re.MatchString(f[4]) {
-			return nil, fmt.Errorf("%s:%d: %q is not a sha256", name, i+1, f[4])
-		}
-		deb, err := ParseDeb(f[3])
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, i+1, err)
-		}
-		if deb.Package != f[1] || deb.Version != stripEpoch(f[2]) {
-			return nil, fmt.Errorf("%s:%d: package %s version %s do not name the file %s", name, i+1, f[1], f[2], f[3])
-		}
-		rows = append(rows, TSVRow{i + 1, f[0], f[1], f[2], f[3], f[4], size})
-	}
-	return rows, nil
-}
-
-func rewriteTSV(text string, p *Plan) (string, error) {
-	rows, err := ParseTSV(PinsTSV, text)
-	if err != nil {
-		return "", err
-	}
-	moved := map[string]Entry{}
-	for _, m := range p.Moves {
-		moved[m.Old.Path] = m.New
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		if e, ok := moved[r.Path]; ok {
-			r.Package, r.Version, r.Path, r.SHA256, r.Size = e.Package, e.Version, e.Filename, e.SHA256, e.Size
-		}
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%d\n", r.Group, r.Package, r.Version, r.Path, r.SHA256, r.Size)
-	}
-	return b.String(), nil
-}
 
 // Leftovers counts, in each file of the tree, the mentions of what the plan
 // moved away from that remain after rewrites: old pool paths and sha256s,

@@ -33,10 +33,11 @@ _HEADER = """#!/bin/sh
 r=$(cd "${0%/*}/../.." && pwd -P) || exit 127
 """
 
-def _loader_wrapper(target, argv0 = False, extra = "", env = ""):
+def _loader_wrapper(target, wrapper_argv0 = False, extra = "", env = ""):
+    """A wrapper that runs target with the tree's loader; argv[0] is target's path, or the wrapper's."""
     return _HEADER + env + 'exec "$r/%s" --inhibit-cache%s --library-path "$r/%s" "$r/%s"%s "$@"\n' % (
         _LOADER,
-        ' --argv0 "$0"' if argv0 else "",
+        ' --argv0 "$0"' if wrapper_argv0 else "",
         _LIB,
         target,
         extra,
@@ -88,22 +89,29 @@ def _wrap_programs(rctx):
         if kind == "static":
             text = _HEADER + 'exec "$r/%s" "$@"\n' % target
         elif kind == "dynamic":
-            # A program sees its real path as argv[0] (gcc and ld find their
-            # own files from it), but make sees the wrapper's, which
-            # $(MAKE) runs again.
-            argv0, extra, env = name == "make", "", ""
+            # A program sees its real path as argv[0] (gcc finds its own
+            # files from it), but make sees the wrapper's, which $(MAKE)
+            # runs again, and lld its name (ld.lld), which says which
+            # linker it is.
+            argv0, extra, env = name == "make" or name.startswith("ld.lld"), "", ""
             for triple in _GCC_LIBEXEC:
                 if name.startswith(triple + "-gcc-") or name.startswith(triple + "-cpp-"):
                     # Sub-programs and the hosted link's files come from
                     # the tree.
                     extra = ' -B"$r/wrap/%s/" --sysroot="$r"' % triple
+            if name.startswith("clang"):
+                # clang finds its resource directory from /proc/self/exe,
+                # which is the loader here; GCC installations (crt files,
+                # headers) only in the tree.
+                version = target.split("/llvm-")[1].split("/")[0] if "/llvm-" in target else ""
+                extra = ' -resource-dir="$r/usr/lib/llvm-%s/lib/clang/%s" --sysroot="$r"' % (version, version)
             if name in ["bison"]:
                 env = 'BISON_PKGDATADIR="$r/usr/share/bison" M4="$r/wrap/bin/m4"\nexport BISON_PKGDATADIR M4\n'
             elif name in ["flex", "flex++"]:
                 env = 'M4="$r/wrap/bin/m4"\nexport M4\n'
             elif name == "perl" or name.startswith("perl5"):
                 env = perl_env
-            text = _loader_wrapper(target, argv0 = argv0, extra = extra, env = env)
+            text = _loader_wrapper(target, wrapper_argv0 = argv0, extra = extra, env = env)
         else:
             continue
         rctx.file("wrap/bin/" + name, text, executable = True)
@@ -157,6 +165,9 @@ filegroup(
         "usr/libexec/gcc*/{triple}/**",
         "usr/lib/gcc*/{triple}/**",
         "usr/{triple}/**",
+        # ld finds its default scripts (ldscripts/aarch64elf.xr for
+        # -maarch64elf) from /proc/self/exe, the loader, two levels up.
+        "usr/lib/{triple}/ldscripts/**",
         "wrap/bin/{triple}-*",
         "wrap/{triple}/*",
     ], exclude = ["usr/lib/gcc*/{triple}/*/plugin/**"]) + [":runtime_files"],
@@ -165,6 +176,21 @@ filegroup(
     return """package(default_visibility = ["//visibility:public"])
 
 exports_files(["packages.txt"] + glob(["wrap/**"]))
+
+# clang, lld and the LLVM binutils (every LLVM version of the tree).
+filegroup(
+    name = "clang_files",
+    srcs = glob([
+        "usr/bin/clang*",
+        "usr/bin/ld.lld*",
+        "usr/bin/llvm-*",
+        "usr/lib/llvm-*/bin/**",
+        "usr/lib/llvm-*/lib/clang/**",
+        "wrap/bin/clang*",
+        "wrap/bin/ld.lld*",
+        "wrap/bin/llvm-*",
+    ]) + [":runtime_files"],
+)
 
 # The loader and the shared libraries every wrapped program runs with.
 filegroup(
@@ -189,7 +215,7 @@ filegroup(
 
 debian_tree = repository_rule(
     implementation = _debian_tree_impl,
-    doc = """Fetches pinned Debian packages into one tree and writes `wrap/`: a script for every program of `usr/bin` (and gcc's sub-programs under `wrap/<triple>/`) that runs it with the tree's own loader and libraries, found from the script's own path. `packages.txt` lists the pins (name, version, pool path, sha256): the toolchain's identity. File groups: `runtime_files`, `<triple>_gcc_files`, `pahole_files`, `all_files`.""",
+    doc = """Fetches pinned Debian packages into one tree and writes `wrap/`: a script for every program of `usr/bin` (and gcc's sub-programs under `wrap/<triple>/`) that runs it with the tree's own loader and libraries, found from the script's own path. `packages.txt` lists the pins (name, version, pool path, sha256): the toolchain's identity. File groups: `runtime_files`, `<triple>_gcc_files`, `clang_files`, `pahole_files`, `all_files`.""",
     attrs = {
         "packages": attr.string_dict(mandatory = True, doc = "Each package's pool path to its sha256."),
         "snapshot": attr.string(doc = SNAPSHOT_DOC),

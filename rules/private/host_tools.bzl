@@ -164,7 +164,9 @@ def _pinned_tool(rctx, name, versions_txt):
     if not path.exists:
         fail("%s: the pinned packages hold no %s" % (rctx.name, name))
     version = _version(rctx, path)
-    versions_txt.append("%s=%s" % (name, version))
+    line = "%s=%s" % (name, version)
+    if line not in versions_txt:
+        versions_txt.append(line)
     return struct(label = _tree_label(rctx, "wrap/bin/" + name), version = version, name = name)
 
 def _kernel_host_tools_impl(rctx):
@@ -194,7 +196,7 @@ def _kernel_host_tools_impl(rctx):
 
     pahole = _pinned_tool(rctx, "pahole", versions_txt) if pinned else find(["pahole"])
     for flavour, f in sorted(_flavours(rctx.attr.gcc_version, rctx.attr.llvm_version).items()):
-        from_tree = pinned and f.compiler == "gcc"
+        from_tree = pinned
         tools = {k: _pinned_tool(rctx, names[0], versions_txt) if from_tree else find(names) for k, names in [("cc", f.cc), ("ld", f.ld), ("nm", f.nm), ("objcopy", f.objcopy)]}
         missing = [names[0] for names, t in [(f.cc, tools["cc"]), (f.ld, tools["ld"]), (f.nm, tools["nm"]), (f.objcopy, tools["objcopy"])] if not t]
         if missing:
@@ -233,7 +235,7 @@ def _kernel_host_tools_impl(rctx):
     make = {make},
     packages = {packages},""".format(
                 all = repr(_tree_label(rctx, "all_files")),
-                gcc = repr(_tree_label(rctx, f.triple + "_gcc_files")),
+                gcc = repr(_tree_label(rctx, f.triple + "_gcc_files" if f.compiler == "gcc" else "clang_files")),
                 pahole = repr(_tree_label(rctx, "pahole_files")),
                 make = repr(_tree_label(rctx, "wrap/bin/make")),
                 packages = repr(_tree_label(rctx, "packages.txt")),
@@ -267,14 +269,14 @@ kernel_host_tools = repository_rule(
     attrs = {
         "gcc_version": attr.string(default = "16", doc = "The gcc major version whose `<triple>-gcc-<version>` drivers to use."),
         "llvm_version": attr.string(default = "21", doc = "The LLVM major version whose `clang-<version>`, `ld.lld-<version>` to use."),
-        "tree": attr.label(doc = "`packages.txt` of a debian_tree of pinned packages holding gcc, binutils, pahole and every program a kernel build runs: the gcc toolchains and pahole come from it, and clang and qemu from PATH. Unset: everything from PATH."),
+        "tree": attr.label(doc = "`packages.txt` of a debian_tree of pinned packages holding gcc, binutils, clang/lld, pahole and every program a kernel build runs: the toolchains and pahole come from it, and qemu from PATH. Unset: everything from PATH."),
     },
     environ = ["PATH", "RULES_FIPS140_BUILDENV"],
     local = True,
 )
 
 _debian_packages_tag = tag_class(
-    doc = "Take the gcc toolchains, pahole and every program a kernel build runs from these pinned Debian packages (repository `<name>_debian`) rather than from PATH.",
+    doc = "Take the gcc and clang toolchains, pahole and every program a kernel build runs from these pinned Debian packages (repository `<name>_debian`) rather than from PATH.",
     attrs = {
         "name": attr.string(default = "kernel_tools", doc = "The `host` tag's repository these tools go into."),
         "packages": attr.string_dict(mandatory = True, doc = "Each package's pool path to its sha256."),
@@ -302,6 +304,6 @@ def _kernel_tools_impl(mctx):
 
 kernel_tools = module_extension(
     implementation = _kernel_tools_impl,
-    doc = "Kernel toolchains: gcc, binutils, pahole and the kernel build's programs from pinned Debian packages (`debian_packages`), the rest from the host's PATH.",
+    doc = "Kernel toolchains: gcc, binutils, clang/lld, pahole and the kernel build's programs from pinned Debian packages (`debian_packages`), qemu from the host's PATH.",
     tag_classes = {"debian_packages": _debian_packages_tag, "host": _host_tag},
 )

@@ -35,6 +35,16 @@ func workspace(t *testing.T) string {
 // so that a rerun is incremental.
 func bazel(t *testing.T, dir, outputBase, rulesDir string, args ...string) string {
 	t.Helper()
+	stdout, stderr, err := runBazel(t, dir, outputBase, rulesDir, args...)
+	if err != nil {
+		t.Fatalf("bazel %s (in %s): %v\n%s", strings.Join(args, " "), dir, err, stderr)
+	}
+	return stdout
+}
+
+// runBazel is bazel without the failure check: stdout, stderr and the error.
+func runBazel(t *testing.T, dir, outputBase, rulesDir string, args ...string) (string, string, error) {
+	t.Helper()
 	startup := []string{"--output_base=" + outputBase}
 	if _, err := os.Stat(offlineRC); err == nil {
 		startup = append([]string{"--bazelrc=" + offlineRC}, startup...)
@@ -56,10 +66,8 @@ func bazel(t *testing.T, dir, outputBase, rulesDir string, args ...string) strin
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s (in %s): %v\n%s", strings.Join(cmd.Args, " "), dir, err, stderr.String())
-	}
-	return strings.TrimSpace(stdout.String())
+	err = cmd.Run()
+	return strings.TrimSpace(stdout.String()), stderr.String(), err
 }
 
 func copyTree(t *testing.T, from, to string) {
@@ -110,5 +118,53 @@ func TestBasic(t *testing.T) {
 	}
 	if n := strings.Count("\n"+string(out), "\nok "); n < 5 {
 		t.Errorf("fips140 verify passed only %d checks:\n%s", n, out)
+	}
+}
+
+// TestMissingPin fetches a pinned package that neither the mirror nor the
+// snapshot archive serves: the fetch must fail with one message naming the
+// package, its version and the command that moves the pins.
+func TestMissingPin(t *testing.T) {
+	if os.Getenv("TEST_SRCDIR") == "" {
+		testskip.Skipf(t, "runs under bazel test")
+	}
+	ws := workspace(t)
+	dir := filepath.Join(t.TempDir(), "missing_pin")
+	copyTree(t, filepath.Join(ws, "tests/e2e/missing_pin"), dir)
+	outputBase := filepath.Join(t.TempDir(), "output_base")
+	if _, err := os.Stat(offlineRC); err == nil {
+		outputBase = "/var/cache/rules_fips140/e2e/missing_pin"
+	}
+	defer bazel(t, dir, outputBase, ws, "shutdown")
+
+	// A mirror that has nothing (an empty directory), so that only the
+	// snapshot URL is left, which is unreachable here and has no such file
+	// anywhere.
+	mirror := "file://" + t.TempDir()
+	_, stderr, err := runBazel(t, dir, outputBase, ws, "build", "--repo_env=RULES_FIPS140_DEBIAN_MIRROR="+mirror, "@gone//:files")
+	if err == nil {
+		t.Fatalf("fetching @gone succeeded; want a failure:\n%s", stderr)
+	}
+	for _, want := range []string{
+		"Debian package gone version 1.0-1",
+		"pool/main/g/gone/gone_1.0-1_amd64.deb",
+		"https://snapshot.debian.org/archive/debian/20261031T000000Z/pool/main/g/gone/gone_1.0-1_amd64.deb",
+		"./bazelw run //tools/repin",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("the failed fetch says nothing of %q:\n%s", want, stderr)
+		}
+	}
+	// Bazel also shows the fail() in its traceback ("Error in fail:"):
+	// one ERROR line must say it all.
+	errors := 0
+	for _, line := range strings.Split(stderr, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "ERROR:") && strings.Contains(line, "Debian package gone") {
+			errors++
+		}
+	}
+	if errors != 1 {
+		t.Errorf("%d ERROR lines name the package, want one:\n%s", errors, stderr)
 	}
 }

@@ -36,6 +36,7 @@ type statement struct {
 					SHA256  string            `json:"sha256"`
 					FIPS140 map[string]string `json:"fips140"`
 				} `json:"kernelConfig"`
+				ToolchainPackagesSHA256 string `json:"toolchain_packages_sha256"`
 			} `json:"internalParameters"`
 			ResolvedDependencies []descriptor `json:"resolvedDependencies"`
 		} `json:"buildDefinition"`
@@ -206,22 +207,27 @@ func TestProvenance(t *testing.T) {
 						t.Errorf("builder.version has no %s: %v", k, v)
 					}
 				}
-				// Absolute paths only for the host programs behind the
-				// @kernel_tools scripts: the build root's, the same in
-				// every checkout.
-				hostPrograms := map[string]bool{}
+				// The toolchain is the pinned packages: each recorded, the
+				// compiler's among them, and their identity; no absolute
+				// path anywhere (nothing is the build root's).
+				packages := map[string]bool{}
 				for _, d := range st.Predicate.BuildDefinition.ResolvedDependencies {
-					if d.Annotations["runBy"] != nil {
-						hostPrograms[d.Name] = true
+					if d.Annotations["role"] == "packages" {
+						if len(d.Digest["sha256"]) != 64 || d.Annotations["pool"] == nil {
+							t.Errorf("package %s is recorded without its sha256 or pool path: %+v", d.Name, d)
+						}
+						packages[d.Name] = true
 					}
 				}
-				if len(hostPrograms) == 0 {
-					t.Error("no host program recorded behind a @kernel_tools script")
+				compilerPackage := map[string]string{"x86_64": "gcc-16-x86-64-linux-gnu", "arm64": "gcc-16-aarch64-linux-gnu"}[arch.name]
+				if !packages[compilerPackage] || !packages["libc6"] {
+					t.Errorf("the compiler's package %s (or libc6) is not among the recorded toolchain packages: %v", compilerPackage, packages)
 				}
-				for _, m := range regexp.MustCompile(`"(/[^/"][^"]*)"`).FindAllSubmatch(raw, -1) {
-					if !hostPrograms[string(m[1])] {
-						t.Errorf("the record holds an absolute path: %s", m[1])
-					}
+				if len(st.Predicate.BuildDefinition.InternalParameters.ToolchainPackagesSHA256) != 64 {
+					t.Errorf("no toolchain identity (internalParameters.toolchain_packages_sha256): %+v", st.Predicate.BuildDefinition.InternalParameters)
+				}
+				if m := regexp.MustCompile(`"(/[^/"][^"]*)"`).FindSubmatch(raw); m != nil {
+					t.Errorf("the record holds an absolute path: %s", m[1])
 				}
 				if bytes.Contains(raw, []byte("bazel-out/")) {
 					t.Error("the record holds a bazel-out/ path")

@@ -17,36 +17,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rules-fips140/rules_fips140/tools/checkout"
 	"github.com/rules-fips140/rules_fips140/tools/testskip"
 )
-
-// workspaceRoot finds the source tree. Under Bazel the test runs unsandboxed
-// and follows the runfiles symlink of MODULE.bazel; under plain `go test` it
-// walks up from the package directory to go.mod.
-func workspaceRoot(t *testing.T) string {
-	t.Helper()
-	if srcdir := os.Getenv("TEST_SRCDIR"); srcdir != "" {
-		real, err := filepath.EvalSymlinks(filepath.Join(srcdir, os.Getenv("TEST_WORKSPACE"), "MODULE.bazel"))
-		if err != nil {
-			t.Fatalf("finding the workspace through MODULE.bazel: %v", err)
-		}
-		return filepath.Dir(real)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
 
 // sourceFiles lists the tree's files for which keep returns true, skipping
 // hidden directories, Bazel's convenience symlinks, testdata fixtures and
@@ -101,7 +74,7 @@ func TestStarlarkIsBuildifierClean(t *testing.T) {
 		testskip.Skipf(t, "BUILDIFIER is not set: this check runs under `bazel test //tests/lint:all`")
 	}
 	buildifier = filepath.Join(os.Getenv("TEST_SRCDIR"), buildifier)
-	root := workspaceRoot(t)
+	root := checkout.Root(t)
 	files := sourceFiles(t, root, isStarlark)
 	if len(files) == 0 {
 		t.Fatalf("no Starlark files found under %s", root)
@@ -120,7 +93,7 @@ func TestStarlarkIsBuildifierClean(t *testing.T) {
 }
 
 func TestGoIsGofmtClean(t *testing.T) {
-	root := workspaceRoot(t)
+	root := checkout.Root(t)
 	files := sourceFiles(t, root, func(name string) bool { return strings.HasSuffix(name, ".go") })
 	if len(files) == 0 {
 		t.Fatalf("no Go files found under %s", root)
@@ -146,7 +119,7 @@ func TestGoIsGofmtClean(t *testing.T) {
 // module) outside testdata directories: build outputs belong in bazel-bin,
 // and the few binary fixtures a parser's tests need live in testdata.
 func TestNoBuildOutputsInTree(t *testing.T) {
-	root := workspaceRoot(t)
+	root := checkout.Root(t)
 	found, checked, err := elfOutsideTestdata(root)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +194,7 @@ var rawSkip = regexp.MustCompile(`(\w+)\.(Skip|Skipf|SkipNow)\(`)
 // methods: a skip passes under Bazel, so every skip goes through
 // tools/testskip, which fails unless it is allowed (docs/design.md, "Skips").
 func TestSkipsGoThroughTestskip(t *testing.T) {
-	root := workspaceRoot(t)
+	root := checkout.Root(t)
 	files := sourceFiles(t, root, func(name string) bool { return strings.HasSuffix(name, ".go") })
 	for _, f := range files {
 		rel, _ := filepath.Rel(root, f)

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rules-fips140/rules_fips140/tools/internal/debpkg"
 	"github.com/rules-fips140/rules_fips140/tools/internal/paramfile"
 	"github.com/rules-fips140/rules_fips140/tools/internal/repin"
 )
@@ -33,7 +34,7 @@ func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("repin", flag.ContinueOnError)
 	fs.StringVar(&o.workspace, "workspace", os.Getenv("BUILD_WORKSPACE_DIRECTORY"), "the checkout's root (default: the one `bazel run` runs from)")
-	fs.StringVar(&o.mirror, "mirror", "", "the Debian mirror's base URL (default: $"+repin.MirrorEnv+", else apt's sources)")
+	fs.StringVar(&o.mirror, "mirror", "", "the Debian mirror's base URL (default: $"+debpkg.MirrorEnv+", else apt's sources)")
 	fs.BoolVar(&o.kernel, "kernel", true, "move the kernel family (linux and linux-signed-*) too; false moves only the same-name packages")
 	fs.BoolVar(&o.dryRun, "dry_run", false, "print what would change; write and run nothing")
 	fs.BoolVar(&o.runSteps, "run_steps", true, "run the regeneration steps after a kernel move (else print them)")
@@ -57,7 +58,7 @@ func run(o options) error {
 	mirror := o.mirror
 	if mirror == "" {
 		var err error
-		if mirror, err = repin.MirrorURL(os.Getenv, os.ReadFile); err != nil {
+		if mirror, err = debpkg.MirrorURL(os.Getenv, os.ReadFile); err != nil {
 			return err
 		}
 	}

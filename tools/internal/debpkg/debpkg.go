@@ -1,15 +1,16 @@
-// Package debpkg fetches pinned Debian packages into a cache for tests that
-// compare our helpers with Debian's real tools and files.
+// Package debpkg finds the Debian mirror (for repin and the tests) and
+// fetches pinned Debian packages into a cache for tests that compare our
+// helpers with Debian's real tools and files.
 //
 // Environment:
 //   - FIPS140_TEST_DEB_CACHE: cache directory (default: <user cache>/rules_fips140/debs)
-//   - FIPS140_TEST_DEBIAN_MIRROR: mirror base URL (default: the first URIs:
-//     line of /etc/apt/sources.list.d/debian.sources)
+//   - FIPS140_TEST_DEBIAN_MIRROR: mirror base URL (default: MirrorURL's)
 //   - FIPS140_TEST_DPKG_DEB: dpkg-deb to extract with (default: from PATH)
 package debpkg
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -65,26 +66,54 @@ func CacheDir() (string, error) {
 	return filepath.Join(d, "rules_fips140", "debs"), nil
 }
 
-// Mirror returns the Debian mirror's base URL.
+// Mirror returns the Debian mirror's base URL for the tests:
+// $FIPS140_TEST_DEBIAN_MIRROR, else MirrorURL's.
 func Mirror() (string, error) {
 	if m := os.Getenv("FIPS140_TEST_DEBIAN_MIRROR"); m != "" {
 		return strings.TrimSuffix(m, "/"), nil
 	}
-	const sources = "/etc/apt/sources.list.d/debian.sources"
-	f, err := os.Open(sources)
-	if err != nil {
-		return "", fmt.Errorf("no mirror (set FIPS140_TEST_DEBIAN_MIRROR): %w", err)
+	return MirrorURL(os.Getenv, os.ReadFile)
+}
+
+// MirrorEnv overrides the mirror read from apt's sources, as it does for
+// the debian_packages repository rule.
+const MirrorEnv = "RULES_FIPS140_DEBIAN_MIRROR"
+
+// MirrorURL returns the Debian mirror's base URL: $RULES_FIPS140_DEBIAN_MIRROR,
+// else the first non-security URI of apt's sources, read as
+// rules/private/debian_package.bzl reads them. getenv and readFile are
+// os.Getenv and os.ReadFile outside tests.
+func MirrorURL(getenv func(string) string, readFile func(string) ([]byte, error)) (string, error) {
+	if m := getenv(MirrorEnv); m != "" {
+		return strings.TrimRight(m, "/"), nil
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "URIs:"); ok {
-			if fields := strings.Fields(rest); len(fields) > 0 {
-				return strings.TrimSuffix(fields[0], "/"), nil
+	usable := func(u string) bool { return strings.Contains(u, "://") && !strings.Contains(u, "security") }
+	if data, err := readFile("/etc/apt/sources.list.d/debian.sources"); err == nil {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "URIs:"); ok {
+				for _, u := range strings.Fields(rest) {
+					if usable(u) {
+						return strings.TrimRight(u, "/"), nil
+					}
+				}
 			}
 		}
 	}
-	return "", fmt.Errorf("%s has no URIs: line (set FIPS140_TEST_DEBIAN_MIRROR)", sources)
+	if data, err := readFile("/etc/apt/sources.list"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 0 || f[0] != "deb" {
+				continue
+			}
+			for _, u := range f[1:] {
+				if usable(u) {
+					return strings.TrimRight(u, "/"), nil
+				}
+			}
+		}
+	}
+	return "", fmt.Errorf("no Debian mirror: /etc/apt/sources.list.d/debian.sources and /etc/apt/sources.list name none; set %s=URL", MirrorEnv)
 }
 
 // Fetch returns the path of the pinned .deb in the cache, downloading it

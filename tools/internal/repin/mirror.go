@@ -1,7 +1,6 @@
 package repin
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
@@ -9,13 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 )
-
-// MirrorEnv overrides the mirror read from apt's sources, as it does for
-// the debian_packages repository rule.
-const MirrorEnv = "RULES_FIPS140_DEBIAN_MIRROR"
 
 // Source serves the files of a Debian mirror by their path under its root.
 type Source interface {
@@ -43,43 +37,6 @@ func (m HTTPMirror) Get(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: HTTP %s", path, resp.Status)
 	}
 	return io.ReadAll(resp.Body)
-}
-
-// MirrorURL returns the Debian mirror's base URL: $RULES_FIPS140_DEBIAN_MIRROR,
-// else the first non-security URI of apt's sources, read as
-// rules/private/debian_package.bzl reads them. getenv and readFile are
-// os.Getenv and os.ReadFile outside tests.
-func MirrorURL(getenv func(string) string, readFile func(string) ([]byte, error)) (string, error) {
-	if m := getenv(MirrorEnv); m != "" {
-		return strings.TrimRight(m, "/"), nil
-	}
-	usable := func(u string) bool { return strings.Contains(u, "://") && !strings.Contains(u, "security") }
-	if data, err := readFile("/etc/apt/sources.list.d/debian.sources"); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "URIs:"); ok {
-				for _, u := range strings.Fields(rest) {
-					if usable(u) {
-						return strings.TrimRight(u, "/"), nil
-					}
-				}
-			}
-		}
-	}
-	if data, err := readFile("/etc/apt/sources.list"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			f := strings.Fields(line)
-			if len(f) == 0 || f[0] != "deb" {
-				continue
-			}
-			for _, u := range f[1:] {
-				if usable(u) {
-					return strings.TrimRight(u, "/"), nil
-				}
-			}
-		}
-	}
-	return "", fmt.Errorf("no Debian mirror: /etc/apt/sources.list.d/debian.sources and /etc/apt/sources.list name none; set %s=URL", MirrorEnv)
 }
 
 // ReadIndex fetches sid's InRelease and the main Packages index of each

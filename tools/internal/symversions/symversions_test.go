@@ -61,16 +61,22 @@ func hostCC(t *testing.T) string {
 	return p
 }
 
+// realGenksyms is Debian's genksyms from FIPS140_TEST_GENKSYMS.
+func realGenksyms(t *testing.T) string {
+	t.Helper()
+	genksyms := os.Getenv("FIPS140_TEST_GENKSYMS")
+	if genksyms == "" {
+		testskip.Skipf(t, "set FIPS140_TEST_GENKSYMS to linux-kbuild's scripts/genksyms/genksyms")
+	}
+	return realtool.Runfile(genksyms)
+}
+
 // TestWriteWithRealGenksyms runs Debian's genksyms (linux-kbuild 7.2.13,
 // FIPS140_TEST_GENKSYMS) through Write on a compiled object, and checks
 // that the file holds the header and one #SYMVER line per export, in the
 // form modpost reads; an object without exports gets the header alone.
 func TestWriteWithRealGenksyms(t *testing.T) {
-	genksyms := os.Getenv("FIPS140_TEST_GENKSYMS")
-	if genksyms == "" {
-		testskip.Skipf(t, "set FIPS140_TEST_GENKSYMS to linux-kbuild's scripts/genksyms/genksyms")
-	}
-	genksyms = realtool.Runfile(genksyms)
+	genksyms := realGenksyms(t)
 	cc := hostCC(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "exports.c")
@@ -146,11 +152,7 @@ func TestWriteWithRealGenksyms(t *testing.T) {
 // asm/asm-prototypes.h (here a stand-in tree of three headers) and names
 // the export. The CRC follows the prototype the header gives.
 func TestWriteAssemblerWithRealGenksyms(t *testing.T) {
-	genksyms := os.Getenv("FIPS140_TEST_GENKSYMS")
-	if genksyms == "" {
-		testskip.Skipf(t, "set FIPS140_TEST_GENKSYMS to linux-kbuild's scripts/genksyms/genksyms")
-	}
-	genksyms = realtool.Runfile(genksyms)
+	genksyms := realGenksyms(t)
 	cc := hostCC(t)
 	dir := t.TempDir()
 	inc := filepath.Join(dir, "include")
